@@ -1,0 +1,1 @@
+"""Policy engine, findings, outputs and the command line."""

@@ -1,0 +1,1 @@
+"""Normalized model, snapshots and the attack-path graph."""

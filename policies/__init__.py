@@ -1,0 +1,1 @@
+"""The built-in policy pack: one YAML file per policy, grouped by area."""

@@ -1,0 +1,1 @@
+"""Cloud provider adapters: SDK calls and normalization, one package per cloud."""
