@@ -1,0 +1,59 @@
+"""The default backend: Google's C++ CEL through ``cel-expr-python``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cel_expr_python import cel
+
+from cloudwarden.engine.cel.base import Activation, CelBackend, CelCompileError, CelEvalError, CompiledExpr, ExprType
+
+_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+_RESULT_TYPES: dict[str, ExprType] = {"bool": "bool", "string": "string", "dyn": "dyn"}
+
+
+def _compile_error(exc: Exception) -> CelCompileError:
+    text = str(exc)
+    match = _POSITION.search(text)
+    if not match:
+        return CelCompileError(text.replace("INVALID_ARGUMENT: ", "").strip())
+    line, column, message = int(match.group(1)), int(match.group(2)), match.group(3)
+    return CelCompileError(message.replace("ERROR: ", "").strip(), line, column)
+
+
+class _Expr(CompiledExpr):
+    __slots__ = ("source", "_expr", "_type")
+
+    def __init__(self, source: str, expr: Any) -> None:
+        self.source = source
+        self._expr = expr
+        self._type: ExprType = _RESULT_TYPES.get(expr.return_type().name().lower(), "other")
+
+    @property
+    def result_type(self) -> ExprType:
+        return self._type
+
+    def evaluate(self, activation: Activation) -> Any:
+        value = self._expr.eval(activation.native)
+        if value.type() == cel.Type.ERROR:
+            raise CelEvalError(str(value.value()))
+        return value.plain_value()
+
+
+class CelExprBackend(CelBackend):
+    """Compiles with type checking against ``resource: map(string, dyn)``."""
+
+    name = "cel-expr-python"
+
+    def __init__(self) -> None:
+        self._env = cel.NewEnv(variables={"resource": cel.Type.Map(cel.Type.STRING, cel.Type.DYN)})
+
+    def compile(self, source: str) -> CompiledExpr:
+        try:
+            return _Expr(source, self._env.compile(source))
+        except RuntimeError as exc:
+            raise _compile_error(exc) from None
+
+    def activation(self, variables: dict[str, Any]) -> Activation:
+        return Activation(self._env.Activation(variables))

@@ -1,0 +1,103 @@
+"""The ``cloudwarden`` command line.
+
+Exit codes (firm): 0 nothing at or above ``--fail-on``; 1 findings at or above
+it; 2 bad input (flags, policy, snapshot, credentials). Machine formats go to
+stdout or ``-o``; progress and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from cloudwarden import __version__
+from cloudwarden.engine.cel import BACKENDS, DEFAULT_BACKEND
+from cloudwarden.engine.findings import SEVERITY_ORDER
+from cloudwarden.engine.outputs import FORMATS
+
+def _aws_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS scope and credentials (standard boto3 chain)")
+    group.add_argument("--profile", help="named profile from the AWS config (SSO profiles work)")
+    group.add_argument("--region", action="append", default=[], metavar="REGION",
+                       help="region to collect (repeatable; default: the account's enabled regions)")
+    group.add_argument("--account", action="append", default=[], metavar="ID",
+                       help="account to scan through --role-arn (repeatable)")
+    group.add_argument("--organization", action="store_true",
+                       help="scan every active account of the organization (through --role-arn)")
+    group.add_argument("--role-arn", help="role to assume in each account, e.g. arn:aws:iam::{account}:role/Audit")
+    group.add_argument("--external-id", help="external id for --role-arn")
+    group.add_argument("--service", action="append", default=[], metavar="NAME",
+                       help="collect only these services (repeatable; default: all)")
+    group.add_argument("--max-workers", type=int, default=16, help="parallel API tasks (default 16)")
+
+
+def _policy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policies", action="append", default=[], metavar="DIR",
+                        help="policy directory (repeatable; default: the built-in pack)")
+    parser.add_argument("--cel-backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                        help=f"CEL implementation (default {DEFAULT_BACKEND})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="cloudwarden", description="Multi-cloud security policy engine.")
+    parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    collect = sub.add_parser("collect", help="collect a cloud estate into a snapshot file")
+    csub = collect.add_subparsers(dest="cloud", required=True, metavar="CLOUD")
+    aws = csub.add_parser("aws", help="collect AWS through boto3")
+    _aws_options(aws)
+    aws.add_argument("-o", "--output", required=True, metavar="SNAPSHOT", help="snapshot file (.json or .json.gz)")
+
+    scan = sub.add_parser("scan", help="evaluate policies on a live estate, a snapshot or the demo")
+    scan.add_argument("cloud", nargs="?", choices=["aws"], help="collect this cloud first")
+    scan.add_argument("--snapshot", metavar="FILE", help="evaluate a saved snapshot")
+    scan.add_argument("--demo", action="store_true", help="evaluate the demo estate shipped with cloudwarden")
+    scan.add_argument("--save-snapshot", metavar="FILE", help="also write the collected snapshot")
+    scan.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default table)")
+    scan.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    scan.add_argument("--fail-on", choices=list(SEVERITY_ORDER), metavar="SEVERITY",
+                      help="exit 1 when a finding is at or above this severity (critical|high|medium|low|info)")
+    scan.add_argument("--policy", action="append", default=[], metavar="ID", help="evaluate only these policies")
+    _policy_options(scan)
+    _aws_options(scan)
+
+    policies = sub.add_parser("policies", help="list, validate and test policies")
+    psub = policies.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (("list", "list policies"), ("validate", "report every problem in the policies"),
+                       ("test", "run the policies' test cases")):
+        p = psub.add_parser(name, help=text)
+        _policy_options(p)
+        if name == "test":
+            p.add_argument("--tests", action="append", default=[], metavar="DIR",
+                           help="folder of policy test files (default: the pack's fixtures/policies)")
+            p.add_argument("--verbose-cases", action="store_true", help="print every case, not only failures")
+        if name == "list":
+            p.add_argument("--format", choices=["table", "json"], default="table")
+    return parser
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    from cloudwarden.engine.commands import run_command
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    return run_command(args, parser)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

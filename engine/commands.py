@@ -1,0 +1,167 @@
+"""What each subcommand does, with every bad input turned into a message and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import msgspec
+
+from cloudwarden import __version__
+from cloudwarden.engine.cel import CelBackend, UnknownBackendError, get_backend
+from cloudwarden.engine.evaluate import evaluate
+from cloudwarden.engine.outputs import RunInfo, renderer
+from cloudwarden.engine.policy import Policy, PolicyLoadError, builtin_policy_dir, load_policies
+from cloudwarden.engine.policy_tests import PolicyTestError, default_tests_dir, run_policy_tests
+from cloudwarden.engine.progress import progress_reporter
+from cloudwarden.graph.snapshot import Snapshot, SnapshotError, atomic_write_bytes, load_snapshot, write_snapshot
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Flags that parse but do not make sense together."""
+
+
+def _fail(message: str) -> int:
+    print(f"cloudwarden: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Dispatch a parsed command line; named errors become exit 2 with a one-line message."""
+    from cloudwarden.providers.aws.collector import UnknownServiceError
+    from cloudwarden.providers.aws.errors import AwsCredentialsError
+
+    try:
+        if args.command == "collect":
+            return _collect(args)
+        if args.command == "scan":
+            return _scan(args)
+        if args.command == "policies":
+            return _policies(args)
+    except PolicyLoadError as exc:
+        for problem in exc.problems:
+            print(f"cloudwarden: policy error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SnapshotError, UsageError, UnknownBackendError, UnknownServiceError, PolicyTestError) as exc:
+        return _fail(str(exc))
+    except AwsCredentialsError as exc:
+        return _fail(f"AWS credentials: {exc}")
+    except OSError as exc:
+        return _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_BAD_INPUT
+
+
+def _collect_aws(args: argparse.Namespace) -> Snapshot:
+    from cloudwarden.providers.aws.collector import collect_aws
+    from cloudwarden.providers.aws.scope import AwsScope
+
+    if args.max_workers < 1:
+        raise UsageError("--max-workers must be at least 1")
+    if args.organization and not args.role_arn:
+        raise UsageError("--organization needs --role-arn to enter each account")
+    scope = AwsScope(
+        profile=args.profile, regions=args.region, accounts=args.account, organization=args.organization,
+        role_arn=args.role_arn, external_id=args.external_id, services=args.service, max_workers=args.max_workers,
+    )
+    with progress_reporter("collecting AWS", quiet=args.quiet) as progress:
+        snapshot = collect_aws(scope, __version__, progress)
+    gaps = snapshot.coverage_gaps()
+    print(f"collected {len(snapshot.nodes)} nodes, {len(snapshot.edges)} edges"
+          + (f"; {len(gaps)} coverage gap(s)" if gaps else ""), file=sys.stderr)
+    return snapshot
+
+
+def _collect(args: argparse.Namespace) -> int:
+    snapshot = _collect_aws(args)
+    write_snapshot(snapshot, args.output)
+    print(f"snapshot written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def load_pack(dirs: list[str], backend: CelBackend) -> list[Policy]:
+    """Load policies (built-in by default); any problem stops the run with every problem listed."""
+    policies, problems = load_policies(dirs or [builtin_policy_dir()], backend)
+    if problems:
+        raise PolicyLoadError(problems)
+    return policies
+
+
+def _scan(args: argparse.Namespace) -> int:
+    sources = [bool(args.cloud), bool(args.snapshot), bool(args.demo)]
+    if sum(sources) != 1:
+        raise UsageError("scan needs exactly one of: a cloud (aws), --snapshot FILE, --demo")
+    backend = get_backend(args.cel_backend)
+    policies = load_pack(args.policies, backend)  # before collecting: a broken pack fails fast
+    if args.policy:
+        unknown = sorted(set(args.policy) - {p.id for p in policies})
+        if unknown:
+            raise UsageError(f"unknown policy id(s): {', '.join(unknown)}")
+        policies = [p for p in policies if p.id in args.policy]
+    if args.snapshot:
+        snapshot, origin = load_snapshot(args.snapshot), args.snapshot
+    elif args.demo:
+        from cloudwarden.engine.demo import load_demo
+
+        snapshot, origin = load_demo(), "demo"
+    else:
+        snapshot, origin = _collect_aws(args), None
+        if args.save_snapshot:
+            write_snapshot(snapshot, args.save_snapshot)
+    result = evaluate(snapshot, policies, backend)
+    info = RunInfo(tool_version=__version__, snapshot=origin, collected_at=snapshot.collected_at, policies=tuple(policies))
+    report = renderer(args.format)(result, info)
+    if args.output:
+        atomic_write_bytes(Path(args.output), report.encode())
+    else:
+        sys.stdout.write(report)
+    if args.fail_on and result.at_or_above(args.fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _policies(args: argparse.Namespace) -> int:
+    backend = get_backend(args.cel_backend)
+    dirs = args.policies or [builtin_policy_dir()]
+    policies, problems = load_policies(dirs, backend)
+    if args.action == "validate":
+        for problem in problems:
+            print(str(problem))
+        print(f"{len(policies)} valid, {len(problems)} problem(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT if problems else EXIT_OK
+    if problems:
+        raise PolicyLoadError(problems)
+    if args.action == "list":
+        return _list(policies, args.format)
+    tests = [Path(t) for t in args.tests] or [default_tests_dir()]
+    missing = [str(t) for t in tests if not t.is_dir()]
+    if missing:
+        raise UsageError(f"policy test folder not found: {', '.join(missing)}")
+    results, test_problems = run_policy_tests(policies, tests, backend)
+    failed = [r for r in results if not r.ok]
+    for r in results if args.verbose_cases else failed:
+        status = "ok  " if r.ok else "FAIL"
+        print(f"{status} {r.policy}: {r.case}: expected {r.expected}, got {r.actual}"
+              + (f" ({r.detail})" if r.detail and not r.ok else ""))
+    for problem in test_problems:
+        print(f"FAIL {problem}")
+    passed = len(results) - len(failed)
+    print(f"{passed} passed, {len(failed) + len(test_problems)} failed")
+    return EXIT_FINDINGS if failed or test_problems else EXIT_OK
+
+
+def _list(policies: list[Policy], fmt: str) -> int:
+    rows = [
+        {"id": p.id, "severity": p.severity, "categories": p.categories, "resource": p.kinds,
+         "clouds": p.clouds or ["aws", "azure", "gcp"], "title": p.title, "compliance": p.compliance}
+        for p in sorted(policies, key=lambda p: p.id)
+    ]
+    if fmt == "json":
+        sys.stdout.write(msgspec.json.format(msgspec.json.encode(rows), indent=2).decode() + "\n")
+    else:
+        for row in rows:
+            print(f"{row['id']:<50} {row['severity']:<8} {','.join(row['resource'])}")
+    return EXIT_OK
