@@ -16,8 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
-# Managed policies (AdministratorAccess and friends) must exist in moto.
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+# Loading AWS managed policies costs moto seconds per account and reset, so only
+# tests marked ``aws_managed_policies`` get them (see the ``aws`` fixture).
+MANAGED_POLICIES_MARK = "aws_managed_policies"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MANAGED_POLICIES_MARK}: moto loads the AWS managed IAM policies")
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +39,16 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A reset moto server and an environment whose boto3 calls all go to it."""
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A reset moto server and an environment whose boto3 calls all go to it.
+
+    The server runs in this process, so moto reads the environment set here when
+    it lazily builds each account's IAM backend after the reset.
+    """
     import urllib.request
 
+    managed = request.node.get_closest_marker(MANAGED_POLICIES_MARK) is not None
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true" if managed else "false")
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(var, raising=False)
