@@ -22,7 +22,9 @@ def _cell(value: str) -> str:
 def render(evaluation: Evaluation, info: RunInfo) -> str:
     """CSV with a header row; cells that a spreadsheet would run as formulas are neutralized."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 CRLF rows: the writer quotes only fields holding a character of its line terminator,
+    # so with a bare "\n" a carriage return inside a name went out unquoted and split the row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for f in evaluation.findings:
         compliance = "; ".join(f"{fw}:{','.join(ids)}" for fw, ids in sorted(f.compliance.items()))

@@ -17,7 +17,10 @@ STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow
 def render(evaluation: Evaluation, info: RunInfo, width: int | None = None, color: bool = False) -> str:
     """A table per severity, then coverage gaps and undetermined counts; plain text unless ``color``."""
     buf = io.StringIO()
-    console = Console(file=buf, width=width or 160, force_terminal=color, no_color=not color, highlight=False)
+    # Resource names, tags and cloud error messages are untrusted text: never read them as rich
+    # markup (a "[/]" would crash the report, a "[white on white]" hide a finding) or emoji codes.
+    console = Console(file=buf, width=width or 160, force_terminal=color, no_color=not color, highlight=False,
+                      markup=False, emoji=False)
     findings = sorted(
         (f for f in evaluation.findings if not f.suppressed),
         key=lambda f: (-SEVERITY_ORDER[f.severity], f.policy, f.resource.id),
