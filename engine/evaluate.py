@@ -14,10 +14,6 @@ from cloudwarden.graph.kinds import facet_defaults
 from cloudwarden.graph.model import Node
 from cloudwarden.graph.snapshot import Snapshot
 
-# Messages of CEL runtime errors that mean "an operand was null": the fact is
-# unknown, so the policy is undetermined, not broken.
-_UNKNOWN_MARKERS = ("null_type", "NoneType", "non-message type")
-
 _DEFAULTS_CACHE: dict[str, dict[str, Any]] = {}
 
 
@@ -55,13 +51,34 @@ def _outcome(policy: Policy, expr_name: str, value: Any) -> tuple[bool | None, s
     return None, f"{expr_name} returned {type(value).__name__}, not bool", True
 
 
-def _run(policy: Policy, expr: Any, expr_name: str, activation: Any) -> tuple[bool | None, str | None, bool]:
+def unknown_facts(policy: Policy, view: dict[str, Any]) -> list[str]:
+    """The facts a policy reads that are unknown (null) on this resource."""
+    props = view["props"]
+    unknown = []
+    for facet, sub in policy.fact_paths:
+        value = props.get(facet)
+        if value is None or (sub is not None and isinstance(value, dict) and value.get(sub) is None):
+            unknown.append(facet if sub is None or value is None else f"{facet}.{sub}")
+    return unknown
+
+
+def _run(
+    policy: Policy, expr: Any, expr_name: str, activation: Any, view: dict[str, Any]
+) -> tuple[bool | None, str | None, bool]:
+    """Evaluate one expression: (verdict, reason, is_error).
+
+    A runtime error on a resource where a fact the policy reads is unknown is
+    "undetermined" (CEL has no three-valued logic: ``!null`` or a macro over a
+    null list is an error); the same error with every fact known is a policy
+    error, reported as such.
+    """
     try:
         return _outcome(policy, expr_name, expr.evaluate(activation))
     except CelEvalError as exc:
-        text = str(exc)
-        unknown = any(marker in text for marker in _UNKNOWN_MARKERS)
-        return None, f"{expr_name}: {text}", not unknown
+        missing = unknown_facts(policy, view)
+        if missing:
+            return None, f"{expr_name}: unknown fact(s): {', '.join(missing)}", False
+        return None, f"{expr_name}: {exc}", True
 
 
 def evaluate(snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend) -> Evaluation:
@@ -88,13 +105,13 @@ def evaluate(snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend
         for policy in applicable:
             evaluations += 1
             if policy.match is not None:
-                verdict, reason, error = _run(policy, policy.match, "match", activation)
+                verdict, reason, error = _run(policy, policy.match, "match", activation, view)
                 if verdict is None:
                     undetermined.append(Undetermined(policy=policy.id, resource=node.id, reason=reason or "", error=error))
                     continue
                 if not verdict:
                     continue
-            verdict, reason, error = _run(policy, policy.assertion, "assert", activation)
+            verdict, reason, error = _run(policy, policy.assertion, "assert", activation, view)
             if verdict is None:
                 undetermined.append(Undetermined(policy=policy.id, resource=node.id, reason=reason or "", error=error))
             elif verdict is False:

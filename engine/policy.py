@@ -36,7 +36,9 @@ REQUIRED = ("id", "title", "severity", "categories", "resource", "assert")
 OPTIONAL = ("clouds", "match", "message", "remediation", "compliance", "description", "references")
 NODE_FIELDS = ("id", "cloud", "kind", "native_type", "account", "region", "name", "tags", "props")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_FIELD_REF = re.compile(r"\bresource\.([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?")
+_FIELD_REF = re.compile(
+    r"\bresource\.([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?(?:\.([A-Za-z_][A-Za-z0-9_]*))?"
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Policy:
     compliance: dict[str, list[str]] = field(default_factory=dict)
     description: str = ""
     facets: tuple[str, ...] = ()
+    fact_paths: tuple[tuple[str, str | None], ...] = ()
 
     def applies_to_cloud(self, cloud: str) -> bool:
         """Whether the optional ``clouds`` narrowing admits ``cloud``."""
@@ -204,7 +207,7 @@ class _Loader:
         assertion = self._compile(nodes, "assert", ("bool", "dyn"))
         match = self._compile(nodes, "match", ("bool", "dyn"))
         message = self._compile(nodes, "message", ("string", "dyn"))
-        facets = self._check_references(nodes, kinds)
+        facets, fact_paths = self._check_references(nodes, kinds)
         if self.problems or assertion is None:
             return None
         return Policy(
@@ -222,11 +225,19 @@ class _Loader:
             compliance={str(k): [str(r) for r in v] for k, v in compliance.items()},
             description=str(data.get("description") or ""),
             facets=facets,
+            fact_paths=fact_paths,
         )
 
-    def _check_references(self, nodes: dict[str, Any], kinds: list[str]) -> tuple[str, ...]:
-        """``resource.X`` must be a node field and ``resource.props.F`` a facet of every kind the policy names."""
+    def _check_references(
+        self, nodes: dict[str, Any], kinds: list[str]
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]:
+        """``resource.X`` must be a node field and ``resource.props.F`` a facet of every kind the policy names.
+
+        Returns the facets read (the finding's evidence) and the (facet, sub-field)
+        paths read (to tell an unknown fact from a broken policy at run time).
+        """
         facets: list[str] = []
+        paths: list[tuple[str, str | None]] = []
         for name in ("assert", "match", "message"):
             if name not in nodes or not isinstance(nodes[name][1], yaml.ScalarNode):
                 continue
@@ -242,7 +253,9 @@ class _Loader:
                             self.problem(node, f"{name}: facet {facet!r} is not declared for kind {kind!r} (graph/kinds.py)")
                     if facet not in facets:
                         facets.append(facet)
-        return tuple(facets)
+                    if (facet, ref.group(3)) not in paths:
+                        paths.append((facet, ref.group(3)))
+        return tuple(facets), tuple(paths)
 
 
 def load_policy_text(text: str, path: str, backend: CelBackend) -> tuple[Policy | None, list[PolicyProblem]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,21 @@ MANAGED_POLICIES_MARK = "aws_managed_policies"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MANAGED_POLICIES_MARK}: moto loads the AWS managed IAM policies")
+
+
+_REAL_GETADDRINFO = socket.getaddrinfo
+
+
+def resolve_account_prefixed_loopback(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Resolve ``<account>.127.0.0.1`` to 127.0.0.1.
+
+    botocore sends s3control calls to ``<account-id>.<endpoint host>`` (host-prefix
+    injection); against a local moto server that name does not resolve. Test-only
+    glue: production code talks to real AWS hosts and needs nothing of this.
+    """
+    if isinstance(host, str) and host.endswith(".127.0.0.1"):
+        host = "127.0.0.1"
+    return _REAL_GETADDRINFO(host, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +63,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     """
     import urllib.request
 
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_account_prefixed_loopback)
     managed = request.node.get_closest_marker(MANAGED_POLICIES_MARK) is not None
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true" if managed else "false")
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()

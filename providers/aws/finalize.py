@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudwarden.graph.model import Node
 from cloudwarden.graph.snapshot import Snapshot
 
 
@@ -21,7 +22,8 @@ def finalize(snapshot: Snapshot) -> None:
         logged: set[str] = set()
         multi = False
         validated = False
-        for trail in (t for t in trails if t.account == account_id):
+        master = (account.props.get("organization") or {}).get("master_account")
+        for trail in (t for t in trails if _logs_account(t, account_id, master)):
             if not (trail.props.get("logging") or {}).get("enabled"):
                 continue
             if trail.props.get("multi_region"):
@@ -37,3 +39,10 @@ def finalize(snapshot: Snapshot) -> None:
             "regions_logged": sorted(logged),
             "regions_unlogged": sorted(set(regions) - logged),
         }
+
+
+def _logs_account(trail: Node, account_id: str | None, master: str | None) -> bool:
+    """A trail logs its own account, and an organization trail every account of its organization."""
+    if trail.account == account_id:
+        return True
+    return bool(trail.props.get("organization_trail")) and master is not None and trail.account == master

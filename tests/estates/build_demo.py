@@ -41,19 +41,24 @@ def collect_demo() -> Any:
     return snapshot
 
 
-def signature(snapshot: Any) -> dict[str, Any]:
-    """What must stay in sync: node and edge counts by kind, and the names of nodes by kind.
+def _named(node: Any) -> bool:
+    """Whether a node has a chosen name (not one moto generated, such as vpc-0a1b... or a key id)."""
+    return bool(node.name) and not node.id.endswith(node.name) and not node.name[:1].isdigit()
 
-    moto makes random ids on every run, so ids are not compared; names are.
+
+def signature(snapshot: Any) -> dict[str, Any]:
+    """What must stay in sync: node and edge counts by kind, and chosen names with their facets.
+
+    moto makes random ids on every run, so generated ids are not compared.
     """
-    names: dict[str, list[str]] = {}
+    named: dict[str, dict[str, list[str]]] = {}
     for node in snapshot.nodes:
-        if not node.reference and node.name and not node.name.startswith(tuple("0123456789")):
-            names.setdefault(node.kind, []).append(node.name)
+        if not node.reference and _named(node):
+            named.setdefault(node.kind, {})[node.name] = sorted(node.props)
     return {
         "nodes": dict(Counter(n.kind for n in snapshot.nodes)),
         "edges": dict(Counter(e.kind for e in snapshot.edges)),
-        "names": {k: sorted(v) for k, v in sorted(names.items()) if not k.startswith("network.route")},
+        "named": {k: dict(sorted(v.items())) for k, v in sorted(named.items())},
     }
 
 
@@ -65,6 +70,11 @@ def main() -> None:
     from cloudwarden.engine.demo import DEMO_PATH
     from cloudwarden.graph.snapshot import write_snapshot
 
+    import socket
+
+    from tests.conftest import resolve_account_prefixed_loopback
+
+    socket.getaddrinfo = resolve_account_prefixed_loopback  # s3control's account-prefixed host
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
