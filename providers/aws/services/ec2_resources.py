@@ -5,14 +5,17 @@ Not a registered service: ``ec2`` and ``elb`` call into it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudwarden.graph.model import Node
 from cloudwarden.providers.aws.context import AwsContext
+from cloudwarden.providers.aws.payload import raw_payload as plain
+from cloudwarden.providers.aws.payload import tag_map
+
+__all__ = ["collect_family", "detail_list", "display_name", "ec2_arn", "emit", "plain", "tag_map"]
 
 T = TypeVar("T")
 
@@ -22,25 +25,9 @@ def ec2_arn(ctx: AwsContext, resource_type: str, resource_id: str, account: str 
     return ctx.arn("ec2", f"{resource_type}/{resource_id}", account=account)
 
 
-def tag_map(tags: Iterable[dict[str, Any]] | None) -> dict[str, str]:
-    """EC2/ELB ``[{Key, Value}]`` tags as a dict."""
-    return {str(t["Key"]): str(t.get("Value", "")) for t in tags or [] if "Key" in t}
-
-
 def display_name(tags: dict[str, str], fallback: str) -> str:
     """The Name tag when present (how people know EC2 resources), else ``fallback``."""
     return tags.get("Name") or fallback
-
-
-def plain(value: Any) -> Any:
-    """A JSON-safe copy of an API payload: datetimes become ISO strings, response metadata is dropped."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
 
 
 def emit(ctx: AwsContext, node: Node) -> str:

@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cloudwarden.graph.model import Node
 from cloudwarden.providers.aws.context import AwsContext
 from cloudwarden.providers.aws.errors import error_code
+from cloudwarden.providers.aws.payload import raw_payload as plain
 from cloudwarden.providers.aws.policy_document import normalize_document, summarize, trust_statements
 from cloudwarden.providers.aws.services import ServiceSpec
 
@@ -352,14 +353,6 @@ def _root_hardware_mfa(ctx: AwsContext, iam: Any) -> bool | None:
         return None
     return not any(str((d.get("User") or {}).get("Arn", "")).endswith(":root") for d in devices)
 
-
-def plain(value: Any) -> Any:
-    """A payload with datetimes as ISO strings, ready for a snapshot's ``raw``."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 SERVICE = ServiceSpec("iam", "global", collect, "IAM users, groups, roles, policies and account credential facts")

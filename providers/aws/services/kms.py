@@ -7,6 +7,7 @@ from typing import Any
 
 from cloudwarden.graph.model import Node
 from cloudwarden.providers.aws.context import AwsContext
+from cloudwarden.providers.aws.payload import raw_payload
 from cloudwarden.providers.aws.services import ServiceSpec
 
 
@@ -43,7 +44,6 @@ def key_node(ctx: AwsContext, kms: Any, arn: str, meta: dict[str, Any]) -> Node:
     if customer:
         tag_resp = ctx.call(kms, "list_resource_tags", resource=arn, KeyId=arn) or {}
         tags = {t["TagKey"]: t["TagValue"] for t in tag_resp.get("Tags", [])}
-    raw = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
     return Node(
         id=arn,
         cloud="aws",
@@ -59,7 +59,7 @@ def key_node(ctx: AwsContext, kms: Any, arn: str, meta: dict[str, Any]) -> Node:
             "rotation": rotation,
             "policy": policy,
         },
-        raw=raw,
+        raw=raw_payload(meta),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +17,7 @@ from botocore.exceptions import ClientError
 from cloudwarden.graph.model import Node
 from cloudwarden.providers.aws.context import AwsContext, account_node_id
 from cloudwarden.providers.aws.errors import error_code
+from cloudwarden.providers.aws.payload import raw_payload
 from cloudwarden.providers.aws.policy_document import normalize_document, summarize
 from cloudwarden.providers.aws.services import ServiceSpec
 
@@ -98,7 +98,7 @@ def _descendants(ctx: AwsContext, org: Any, parent_id: str, parent_arn: str) -> 
 
 def _add_unit(ctx: AwsContext, unit: dict[str, Any], native_type: str, props: dict[str, Any]) -> Node:
     return ctx.add(Node(id=unit["Arn"], cloud="aws", kind="org.unit", native_type=native_type,
-                        name=unit.get("Name", ""), props={"policies": [], **props}, raw=_plain(unit)))
+                        name=unit.get("Name", ""), props={"policies": [], **props}, raw=raw_payload(unit)))
 
 
 def _collect_scps(ctx: AwsContext, org: Any, units: dict[str, Node]) -> bool:
@@ -140,11 +140,8 @@ def _scp_node(summary: dict[str, Any], policy: dict[str, Any] | None, attachment
         document = normalize_document(content if isinstance(content, str) else json.dumps(content))
         props.update(document=document, **summarize(document))
     return Node(id=summary["Arn"], cloud="aws", kind="identity.policy", native_type="AWS::Organizations::Policy",
-                name=summary.get("Name", summary["Id"]), props=props, raw=_plain(summary))
+                name=summary.get("Name", summary["Id"]), props=props, raw=raw_payload(summary))
 
-
-def _plain(value: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in value.items()}
 
 
 SERVICE = ServiceSpec("organizations", "global", collect, "Organization tree, membership and service control policies")

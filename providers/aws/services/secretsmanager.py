@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloudwarden.graph.model import Node
 from cloudwarden.providers.aws.context import AwsContext
+from cloudwarden.providers.aws.payload import raw_payload
 from cloudwarden.providers.aws.services import ServiceSpec
 
 # The AWS-managed key Secrets Manager uses when a secret names no key of its own.
@@ -55,7 +55,7 @@ def secret_node(entry: dict[str, Any], key_arn: str | None) -> Node:
             "rotation": {"enabled": bool(entry.get("RotationEnabled")), "period_days": rotation_period_days(rules)},
             "encryption": {"at_rest": True, "key_id": key_arn or key_ref or None, "customer_managed": customer},
         },
-        raw={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in entry.items() if k not in _RAW_DROP},
+        raw=raw_payload(entry, drop=_RAW_DROP),
     )
 
 
