@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -25,6 +26,14 @@ CLIENT_CONFIG = Config(
 )
 
 GLOBAL_REGION = "global"
+
+# Per-resource detail calls (a bucket's eight configuration reads, a user's
+# keys and MFA devices) dominate wall time on real AWS, where a call takes
+# 20-100 ms: a task runs them this many at a time.
+DETAIL_WORKERS = 8
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class AccountSession:
@@ -76,6 +85,18 @@ class AwsContext:
                 yield from page.get(key, [])
         else:
             yield from getattr(client, operation)(**kwargs).get(key, [])
+
+    def for_each(self, items: Iterable[T], collect_one: Callable[[T], R]) -> list[R]:
+        """``collect_one`` over ``items`` with up to ``DETAIL_WORKERS`` in flight; results in input order.
+
+        ``collect_one`` should use ``call`` for its API calls, so that one failing
+        resource records a gap instead of raising.
+        """
+        batch = list(items)
+        if len(batch) < 2:
+            return [collect_one(item) for item in batch]
+        with ThreadPoolExecutor(max_workers=min(DETAIL_WORKERS, len(batch)), thread_name_prefix="detail") as pool:
+            return list(pool.map(collect_one, batch))
 
     def call(
         self,

@@ -43,7 +43,8 @@ def collect(ctx: AwsContext) -> None:
     for user in details["UserDetailList"]:
         for name in user.get("GroupList", []):
             members[name] = members.get(name, 0) + 1
-        _add_user(ctx, iam, user, policies, group_arns, password_use, now)
+    ctx.for_each(details["UserDetailList"],
+                 lambda user: _add_user(ctx, iam, user, policies, group_arns, password_use, now))
     for group in details["GroupDetailList"]:
         _add_group(ctx, group, policies, members.get(group["GroupName"], 0))
     for role in details["RoleDetailList"]:

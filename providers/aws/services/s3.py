@@ -209,8 +209,9 @@ def collect(ctx: AwsContext) -> None:
     ctx.patch(ctx.account_id, {"public_access_block": account_block})
     home = ctx.client("s3")
     keys = KeyResolver(ctx)
-    for bucket in ctx.paginate(home, "list_buckets", "Buckets"):
-        ctx.add(bucket_node(ctx, home, bucket, account_block, keys))
+    buckets = ctx.paginate(home, "list_buckets", "Buckets")
+    for node in ctx.for_each(buckets, lambda bucket: bucket_node(ctx, home, bucket, account_block, keys)):
+        ctx.add(node)
 
 
 SERVICE = ServiceSpec("s3", "global", collect, "S3 buckets: encryption, public access, TLS, versioning, logging")
