@@ -184,6 +184,7 @@ def _add_user(ctx: AwsContext, iam: Any, user: dict[str, Any], policies: dict[st
     props: dict[str, Any] = {
         "attached_policies": attached,
         "inline_policy_count": len(user.get("UserPolicyList", [])),
+        "service_linked": False,  # only roles can be service-linked
         "permissions_boundary": (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         "password_last_used_days": password_use.get(arn),
         **_credentials(ctx, iam, name, arn, now),
@@ -200,7 +201,8 @@ def _add_user(ctx: AwsContext, iam: Any, user: dict[str, Any], policies: dict[st
 
 def _add_group(ctx: AwsContext, group: dict[str, Any], policies: dict[str, Node], member_count: int) -> None:
     attached = _grants(ctx, group, group["Arn"], "GroupPolicyList", policies)
-    props = {"attached_policies": attached, "member_count": member_count, "last_used_days": None}
+    props = {"attached_policies": attached, "member_count": member_count, "last_used_days": None,
+             "service_linked": False}
     _emit(ctx, group, "identity.group", "AWS::IAM::Group", group["GroupName"], props, ("GroupPolicyList",))
 
 
