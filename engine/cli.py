@@ -16,6 +16,7 @@ from cloudwarden import __version__
 from cloudwarden.engine.cel import BACKENDS, DEFAULT_BACKEND
 from cloudwarden.engine.findings import SEVERITY_ORDER
 from cloudwarden.engine.outputs import FORMATS
+from cloudwarden.graph.model import EDGE_KINDS
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS scope and credentials (standard boto3 chain)")
@@ -66,6 +67,26 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--policy", action="append", default=[], metavar="ID", help="evaluate only these policies")
     _policy_options(scan)
     _aws_options(scan)
+
+    paths = sub.add_parser("paths", help="attack paths between nodes of a snapshot, every hop explained",
+                           description="Selectors: internet, a node id, kind:KIND, cel:EXPR (over resource). "
+                           "Exit 0 whether or not a path exists (\"no path\" goes to stderr); 2 on bad input.")
+    paths.add_argument("--snapshot", required=True, metavar="FILE", help="snapshot to query")
+    paths.add_argument("--from", dest="from_", required=True, metavar="SELECTOR", help="where paths start")
+    paths.add_argument("--to", required=True, metavar="SELECTOR", help="where paths end")
+    paths.add_argument("--max-hops", type=int, default=6, metavar="N", help="longest path (default 6)")
+    paths.add_argument("-k", type=int, default=3, metavar="N", help="shortest paths per source/target pair (default 3)")
+    paths.add_argument("--limit", type=int, default=100, metavar="N", help="paths in all (default 100)")
+    paths.add_argument("--edge", action="append", default=[], choices=sorted(EDGE_KINDS), metavar="KIND",
+                       help="follow only this edge kind (repeatable; default: reaches, runs_as, can_assume, "
+                       "can_escalate, can_access, writes_to, reads_from)")
+    paths.add_argument("--format", choices=["table", "json", "dot", "mermaid"], default="table",
+                       help="output format (default table)")
+    paths.add_argument("-o", "--output", metavar="FILE", help="write the result here instead of stdout")
+    paths.add_argument("--derive", action=argparse.BooleanOptionalAction, default=True,
+                       help="derive attack edges (permissions, reachability...) before querying (default on)")
+    paths.add_argument("--cel-backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                       help=f"CEL implementation for cel: selectors (default {DEFAULT_BACKEND})")
 
     policies = sub.add_parser("policies", help="list, validate and test policies")
     psub = policies.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -41,6 +41,10 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             return _scan(args)
         if args.command == "policies":
             return _policies(args)
+        if args.command == "paths":
+            from cloudwarden.engine.paths_command import run_paths
+
+            return run_paths(args)
     except PolicyLoadError as exc:
         for problem in exc.problems:
             print(f"cloudwarden: policy error: {problem}", file=sys.stderr)

@@ -48,7 +48,8 @@ def _outcome(policy: Policy, expr_name: str, value: Any) -> tuple[bool | None, s
         return value, None, False
     if value is None:
         return None, f"{expr_name} is null: a fact it needs is unknown", False
-    return None, f"{expr_name} returned {type(value).__name__}, not bool", True
+    kind = getattr(value, "type_name", type(value).__name__)
+    return None, f"{expr_name} returned {kind}, not bool", True
 
 
 def unknown_facts(policy: Policy, view: dict[str, Any]) -> list[str]:

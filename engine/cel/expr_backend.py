@@ -11,6 +11,20 @@ from cloudwarden.engine.cel.base import Activation, CelBackend, CelCompileError,
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 _RESULT_TYPES: dict[str, ExprType] = {"bool": "bool", "string": "string", "dyn": "dyn"}
+_BOOL = cel.Type.BOOL
+_SCALARS = (cel.Type.BOOL, cel.Type.STRING, cel.Type.INT, cel.Type.UINT, cel.Type.DOUBLE)
+
+
+class UnconvertedResult:
+    """A list, map or other non-scalar result, named by its CEL type and left unconverted."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<CEL {self.type_name}>"
 
 
 def _compile_error(exc: Exception) -> CelCompileError:
@@ -36,9 +50,21 @@ class _Expr(CompiledExpr):
 
     def evaluate(self, activation: Activation) -> Any:
         value = self._expr.eval(activation.native)
-        if value.type() == cel.Type.ERROR:
+        kind = value.type()
+        if kind == _BOOL:  # the common case first: this runs once per policy and resource
+            return value.plain_value()
+        if kind == cel.Type.ERROR:
             raise CelEvalError(str(value.value()))
-        return value.plain_value()
+        # cel-expr-python 0.1.3 releases one reference to None too many whenever
+        # it converts a null (alone or inside a list or map) back to Python; on
+        # Python 3.11, where None is not immortal, enough of those crash the
+        # interpreter. So nulls are recognized by type and containers, which no
+        # policy expression should return, are never converted.
+        if kind == cel.Type.NULL:
+            return None
+        if kind in _SCALARS:
+            return value.plain_value()
+        return UnconvertedResult(kind.name().lower())
 
 
 class CelExprBackend(CelBackend):
