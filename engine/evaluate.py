@@ -8,8 +8,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from cloudwarden.engine.cel import CelBackend, CelEvalError
-from cloudwarden.engine.findings import Evaluation, EvaluationStats, Finding, ResourceRef, Undetermined, fingerprint
+from cloudwarden.engine.findings import (
+    Evaluation,
+    EvaluationStats,
+    Finding,
+    ResourceRef,
+    Undetermined,
+    fingerprint,
+)
+from cloudwarden.engine.graph_functions import use_graph
+from cloudwarden.engine.path_explainers import EXPLAINERS
 from cloudwarden.engine.policy import Policy
+from cloudwarden.graph.analyzers import analyze
+from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.kinds import facet_defaults
 from cloudwarden.graph.model import Node
 from cloudwarden.graph.snapshot import Snapshot
@@ -82,11 +93,20 @@ def _run(
         return None, f"{expr_name}: {exc}", True
 
 
-def evaluate(snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend) -> Evaluation:
-    """Evaluate every policy on every collected node of the kinds it names."""
+def evaluate(
+    snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend, graph: EstateGraph | None = None
+) -> Evaluation:
+    """Evaluate every policy on every collected node of the kinds it names.
+
+    Path policies (graph functions, ``path:``) answer from ``graph``; when none
+    is given and a policy needs one, the snapshot is analyzed here.
+    """
     started = time.perf_counter()
     by_kind: dict[str, list[Policy]] = defaultdict(list)
     pols = list(policies)
+    if graph is None and any(p.uses_graph for p in pols):
+        graph = analyze(snapshot)
+    queries = use_graph(graph)
     for policy in pols:
         for kind in policy.kinds:
             by_kind[kind].append(policy)
@@ -117,6 +137,10 @@ def evaluate(snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend
                 undetermined.append(Undetermined(policy=policy.id, resource=node.id, reason=reason or "", error=error))
             elif verdict is False:
                 finding, problem = make_finding(policy, node, view, activation)
+                if policy.explainer is not None:
+                    hops, facts = EXPLAINERS[policy.explainer](queries, node)
+                    finding.path = hops
+                    finding.evidence.update(facts)
                 findings.append(finding)
                 if problem:
                     undetermined.append(Undetermined(policy=policy.id, resource=node.id, reason=problem, error=True))

@@ -33,7 +33,7 @@ CATEGORIES = (
     "ai",
 )
 REQUIRED = ("id", "title", "severity", "categories", "resource", "assert")
-OPTIONAL = ("clouds", "match", "message", "remediation", "compliance", "description", "references")
+OPTIONAL = ("clouds", "match", "message", "remediation", "compliance", "description", "references", "path")
 NODE_FIELDS = ("id", "cloud", "kind", "native_type", "account", "region", "name", "tags", "props")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FIELD_REF = re.compile(
@@ -81,6 +81,8 @@ class Policy:
     description: str = ""
     facets: tuple[str, ...] = ()
     fact_paths: tuple[tuple[str, str | None], ...] = ()
+    explainer: str | None = None  # the ``path:`` field: how a finding explains its attack path
+    uses_graph: bool = False
 
     def applies_to_cloud(self, cloud: str) -> bool:
         """Whether the optional ``clouds`` narrowing admits ``cloud``."""
@@ -208,6 +210,11 @@ class _Loader:
         match = self._compile(nodes, "match", ("bool", "dyn"))
         message = self._compile(nodes, "message", ("string", "dyn"))
         facets, fact_paths = self._check_references(nodes, kinds)
+        path = data.get("path")
+        if path is not None and path not in path_explainers():
+            self.problem(nodes["path"][1], f"unknown path explainer {path!r}; known: {', '.join(sorted(path_explainers()))}")
+        sources = " ".join(str(data.get(n) or "") for n in ("assert", "match", "message"))
+        uses_graph = any(re.search(rf"\b{name}\s*\(", sources) for name in graph_function_names())
         if self.problems or assertion is None:
             return None
         return Policy(
@@ -226,6 +233,8 @@ class _Loader:
             description=str(data.get("description") or ""),
             facets=facets,
             fact_paths=fact_paths,
+            explainer=path,
+            uses_graph=uses_graph or path is not None,
         )
 
     def _check_references(
@@ -256,6 +265,20 @@ class _Loader:
                     if (facet, ref.group(3)) not in paths:
                         paths.append((facet, ref.group(3)))
         return tuple(facets), tuple(paths)
+
+
+def path_explainers() -> frozenset[str]:
+    """Names a policy's ``path`` field may take (see ``engine/path_explainers.py``)."""
+    from cloudwarden.engine.path_explainers import EXPLAINERS
+
+    return frozenset(EXPLAINERS)
+
+
+def graph_function_names() -> frozenset[str]:
+    """The graph-aware CEL functions (a policy calling one needs the derived graph)."""
+    from cloudwarden.engine.graph_functions import GRAPH_FUNCTION_NAMES
+
+    return GRAPH_FUNCTION_NAMES
 
 
 def load_policy_text(text: str, path: str, backend: CelBackend) -> tuple[Policy | None, list[PolicyProblem]]:

@@ -2,7 +2,9 @@
 
 A test file names a policy and lists cases, each a resource (a node, with
 defaults filled in) and the expected outcome: ``fail`` (a finding), ``pass``,
-``skip`` (the ``match`` prefilter excludes it) or ``undetermined``.
+``skip`` (the ``match`` prefilter excludes it) or ``undetermined``. A path
+policy's case adds a ``graph`` (further ``nodes`` and derived ``edges``) and may
+name the edge kinds its finding's ``path`` must follow.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import yaml
 from cloudwarden.engine.cel import CelBackend
 from cloudwarden.engine.evaluate import evaluate, resource_view
 from cloudwarden.engine.policy import Policy
-from cloudwarden.graph.model import Node
-from cloudwarden.graph.snapshot import Snapshot
+from cloudwarden.graph.estate import EstateGraph
+from cloudwarden.graph.model import Edge, Node
+from cloudwarden.graph.snapshot import Snapshot, SnapshotError, validate_references
 
 OUTCOMES = ("pass", "fail", "skip", "undetermined")
 
@@ -77,13 +80,36 @@ def case_node(policy: Policy, case: dict[str, Any], index: int) -> Node:
         raise PolicyTestError(f"{policy.id}: case {case.get('name', index)!r}: invalid resource: {exc}") from exc
 
 
-def run_case(policy: Policy, node: Node, backend: CelBackend) -> tuple[str, str]:
+def case_graph(policy: Policy, node: Node, case: dict[str, Any]) -> tuple[Snapshot, EstateGraph]:
+    """The case's resource plus the nodes and (derived) edges its ``graph`` section lists.
+
+    Path policies are tested on the edges given, without running the analyzers,
+    so a case states exactly the attack path it is about.
+    """
+    extra = case.get("graph") or {}
+    try:
+        nodes = [node] + [msgspec.convert(n, type=Node) for n in extra.get("nodes") or []]
+        edges = [msgspec.convert(e, type=Edge) for e in extra.get("edges") or []]
+        snapshot = Snapshot(nodes=nodes, edges=edges)
+        validate_references(snapshot, f"{policy.id}: case {case.get('name')!r}")
+    except (msgspec.ValidationError, SnapshotError) as exc:
+        raise PolicyTestError(f"{policy.id}: case {case.get('name')!r}: invalid graph: {exc}") from exc
+    return snapshot, EstateGraph(snapshot)
+
+
+def run_case(policy: Policy, node: Node, backend: CelBackend, case: dict[str, Any] | None = None) -> tuple[str, str]:
     """(outcome, detail) of one policy on one node, through the same evaluator a scan uses."""
     if node.kind not in policy.kinds or not policy.applies_to_cloud(node.cloud):
         return "skip", "the policy does not apply to this kind or cloud"
-    result = evaluate(Snapshot(nodes=[node]), [policy], backend)
+    snapshot, graph = case_graph(policy, node, case or {})
+    result = evaluate(snapshot, [policy], backend, graph)
     if result.findings:
-        return "fail", result.findings[0].message
+        finding = result.findings[0]
+        want = (case or {}).get("path")
+        got = [hop.edge for hop in finding.path]
+        if want is not None and want != got:
+            return f"fail with path {got}", f"expected path {want}"
+        return "fail", finding.message
     if result.undetermined:
         entry = result.undetermined[0]
         return ("error" if entry.error else "undetermined"), entry.reason
@@ -107,7 +133,7 @@ def run_policy_tests(policies: list[Policy], tests_dirs: list[Path], backend: Ce
             continue
         for i, case in enumerate(cases):
             node = case_node(policy, case, i)
-            actual, detail = run_case(policy, node, backend)
+            actual, detail = run_case(policy, node, backend, case)
             results.append(CaseResult(policy_id, str(case.get("name", f"case {i + 1}")), case["expect"], actual, str(path), detail))
             covered.setdefault(policy_id, set()).add(case["expect"])
     for policy in policies:

@@ -8,12 +8,15 @@ type-check, so it catches syntax errors at load and the rest at run time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cloudwarden.engine.cel.base import (
     Activation,
     CelBackend,
     CelCompileError,
     CelEvalError,
     CompiledExpr,
+    CustomFunction,
     ExprType,
 )
 
@@ -25,18 +28,25 @@ class UnknownBackendError(ValueError):
     """A ``--cel-backend`` name that is not one of ``BACKENDS`` or is not installed."""
 
 
-def get_backend(name: str = DEFAULT_BACKEND) -> CelBackend:
-    """The backend called ``name``, ready to compile expressions over ``resource``."""
+def get_backend(name: str = DEFAULT_BACKEND, functions: Sequence[CustomFunction] | None = None) -> CelBackend:
+    """The backend called ``name``, ready to compile expressions over ``resource``.
+
+    ``functions`` defaults to the graph-aware functions every policy may call.
+    """
+    if functions is None:
+        from cloudwarden.engine.graph_functions import GRAPH_FUNCTIONS
+
+        functions = GRAPH_FUNCTIONS
     if name == "cel-expr-python":
         try:
             from cloudwarden.engine.cel.expr_backend import CelExprBackend
         except ImportError as exc:  # the native wheel is missing on this platform
             raise UnknownBackendError(f"cel-expr-python is not installed ({exc}); use --cel-backend cel-python") from exc
-        return CelExprBackend()
+        return CelExprBackend(functions)
     if name == "cel-python":
         from cloudwarden.engine.cel.celpy_backend import CelPyBackend
 
-        return CelPyBackend()
+        return CelPyBackend(functions)
     raise UnknownBackendError(f"unknown CEL backend {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 
@@ -47,6 +57,7 @@ __all__ = [
     "CelCompileError",
     "CelEvalError",
     "CompiledExpr",
+    "CustomFunction",
     "DEFAULT_BACKEND",
     "ExprType",
     "UnknownBackendError",

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import celpy
 from celpy import celtypes
 
-from cloudwarden.engine.cel.base import Activation, CelBackend, CelCompileError, CelEvalError, CompiledExpr, ExprType
+from cloudwarden.engine.cel.base import (
+    Activation,
+    CelBackend,
+    CelCompileError,
+    CelEvalError,
+    CompiledExpr,
+    CustomFunction,
+    ExprType,
+)
 
 _LINE_COL = re.compile(r"line (\d+), col(?:umn)? (\d+)")
 
@@ -28,6 +37,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, celtypes.ListType):
         return [_plain(v) for v in value]
     return value
+
+
+def _adapt(function: CustomFunction) -> Callable[..., Any]:
+    """Plain-Python arguments in, CEL values out."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return celpy.json_to_cel(function.impl(*(_plain(a) for a in args)))
+        except Exception as exc:  # noqa: BLE001 - becomes a CEL error value, as in the C++ backend
+            return celpy.CELEvalError(f"{function.name}: {type(exc).__name__}: {exc}", type(exc), exc.args)
+
+    return call
 
 
 class _Expr(CompiledExpr):
@@ -58,8 +79,9 @@ class CelPyBackend(CelBackend):
 
     name = "cel-python"
 
-    def __init__(self) -> None:
+    def __init__(self, functions: Sequence[CustomFunction] = ()) -> None:
         self._env = celpy.Environment()
+        self._functions = {f.name: _adapt(f) for f in functions}
 
     def compile(self, source: str) -> CompiledExpr:
         try:
@@ -72,7 +94,7 @@ class CelPyBackend(CelBackend):
                 line, column = int(match.group(1)), int(match.group(2))
             first = str(exc.args[0]) if exc.args else "syntax error"
             raise CelCompileError(f"syntax error: {first.splitlines()[0].strip()}", line, column) from None
-        return _Expr(source, self._env.program(ast))
+        return _Expr(source, self._env.program(ast, functions=self._functions))
 
     def activation(self, variables: dict[str, Any]) -> Activation:
         return Activation({k: celpy.json_to_cel(v) for k, v in variables.items()})

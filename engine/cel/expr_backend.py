@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from cel_expr_python import cel
 
-from cloudwarden.engine.cel.base import Activation, CelBackend, CelCompileError, CelEvalError, CompiledExpr, ExprType
+from cloudwarden.engine.cel.base import (
+    Activation,
+    CelBackend,
+    CelCompileError,
+    CelEvalError,
+    CompiledExpr,
+    CustomFunction,
+    ExprType,
+)
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 _RESULT_TYPES: dict[str, ExprType] = {"bool": "bool", "string": "string", "dyn": "dyn"}
@@ -25,6 +34,20 @@ class UnconvertedResult:
 
     def __repr__(self) -> str:
         return f"<CEL {self.type_name}>"
+
+
+def cel_type(name: str) -> Any:
+    """A CEL type from its name: ``bool``, ``int``, ``string``, ``dyn``, ``list(T)``."""
+    if name.startswith("list(") and name.endswith(")"):
+        return cel.Type.List(cel_type(name[5:-1]))
+    return {"bool": cel.Type.BOOL, "int": cel.Type.INT, "string": cel.Type.STRING, "dyn": cel.Type.DYN}[name]
+
+
+def _declare(function: CustomFunction) -> Any:
+    overload = f"{function.name}_{'_'.join(function.params)}"
+    return cel.FunctionDecl(function.name, [
+        cel.Overload(overload, cel_type(function.returns), [cel_type(p) for p in function.params], impl=function.impl)
+    ])
 
 
 def _compile_error(exc: Exception) -> CelCompileError:
@@ -72,8 +95,11 @@ class CelExprBackend(CelBackend):
 
     name = "cel-expr-python"
 
-    def __init__(self) -> None:
-        self._env = cel.NewEnv(variables={"resource": cel.Type.Map(cel.Type.STRING, cel.Type.DYN)})
+    def __init__(self, functions: Sequence[CustomFunction] = ()) -> None:
+        self._env = cel.NewEnv(
+            variables={"resource": cel.Type.Map(cel.Type.STRING, cel.Type.DYN)},
+            functions=[_declare(f) for f in functions],
+        )
 
     def compile(self, source: str) -> CompiledExpr:
         try:

@@ -1,0 +1,128 @@
+"""How a path policy's finding explains itself: the attack path, hop by hop, with evidence.
+
+A policy names its explainer in ``path:``; when the policy fires, the explainer
+finds the path (shortest first) in the derived graph of the run and returns its
+hops (``from``, ``to``, ``edge``, ``detail``) plus facts for the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cloudwarden.engine.findings import PathHop
+from cloudwarden.engine.graph_functions import GraphQueries
+from cloudwarden.graph.model import INTERNET_ID, Edge, Node
+from cloudwarden.graph.paths import NodeSelector, PathQuery, find_paths
+
+Explanation = tuple[list[PathHop], dict[str, Any]]
+Explainer = Callable[[GraphQueries, Node], Explanation]
+
+EXPOSURE_EDGES = ("reaches",)
+
+
+def _hop(edge: Edge) -> PathHop:
+    return PathHop(from_=edge.source, to=edge.target, edge=edge.kind, detail=edge.detail)
+
+
+def _shortest(queries: GraphQueries, source: str, target: str, kinds: tuple[str, ...]) -> list[PathHop]:
+    if queries.graph is None or source not in queries.graph or target not in queries.graph:
+        return []
+    search = find_paths(queries.graph, NodeSelector(source, ids=frozenset({source})),
+                        NodeSelector(target, ids=frozenset({target})),
+                        PathQuery(max_hops=6, k=1, limit=1, edge_kinds=kinds))
+    if not search.paths:
+        return []
+    return [PathHop(from_=h.from_, to=h.to, edge=h.edge, detail=h.detail) for h in search.paths[0].hops]
+
+
+def internet_to_resource(queries: GraphQueries, node: Node) -> Explanation:
+    """internet -reaches-> ... -> the resource."""
+    hops = _shortest(queries, INTERNET_ID, node.id, EXPOSURE_EDGES)
+    return hops, {"exposed_ports": queries.exposed_ports(node.id)}
+
+
+def exposed_identity_to_data(queries: GraphQueries, node: Node) -> Explanation:
+    """internet -> the workload -runs_as-> its identity -can_access-> data it can write (or admin)."""
+    hops, evidence = internet_to_resource(queries, node)
+    graph = queries.graph
+    for role in queries.identities(node.id):
+        runs_as = graph.edge(node.id, role, "runs_as") if graph else None
+        grant = _first_write_grant(queries, role)
+        if runs_as is not None and grant is not None:
+            hops = hops + [_hop(runs_as), _hop(grant)]
+            evidence = {**evidence, "identity": role, "writes": grant.target, "admin": queries.is_admin(role)}
+            break
+    return hops, evidence
+
+
+def _first_write_grant(queries: GraphQueries, principal: str) -> Edge | None:
+    if queries.graph is None:
+        return None
+    grants = [e for e in queries.graph.out_edges(principal, "can_access")
+              if e.detail.get("admin") or {"write", "admin", "permissions"} & set(e.detail.get("levels") or [])]
+    grants.sort(key=lambda e: (not e.detail.get("admin"), e.target))
+    return grants[0] if grants else None
+
+
+def escalation_to_admin(queries: GraphQueries, node: Node) -> Explanation:
+    """The shortest chain of escalations and assumptions from the principal to admin."""
+    chains = queries.escalation_chains(node.id)
+    if not chains:
+        return [], {}
+    chain = chains[0]
+    techniques = [e.detail.get("technique") for e in chain if e.kind == "can_escalate"]
+    actions = sorted({a for e in chain for a in (e.detail.get("actions") or [])})
+    return [_hop(e) for e in chain], {"techniques": techniques, "actions": actions, "chains": len(chains)}
+
+
+def untrusted_trust(queries: GraphQueries, node: Node) -> Explanation:
+    """role -trusts-> each third party, wildcard or whole account it trusts without an external id."""
+    graph = queries.graph
+    hops = [_hop(e) for t in queries.untrusted_trusts(node.id) if graph and (e := graph.edge(node.id, t, "trusts"))]
+    return hops, {"trusted": [h.to for h in hops]}
+
+
+def _lineage_grants(queries: GraphQueries, node: Node, levels: frozenset[str]) -> Explanation:
+    graph = queries.graph
+    pipeline = set(queries.pipeline_identities(node.id))
+    hops: list[PathHop] = []
+    outsiders: dict[str, list[str]] = {}
+    for data in queries.lineage(node.id):
+        for edge in graph.in_edges(data, "can_access") if graph else []:
+            if levels & set(edge.detail.get("levels") or []) and edge.source not in pipeline:
+                outsiders.setdefault(data, []).append(edge.source)
+                if len(hops) < 8:
+                    hops.append(_hop(edge))
+        if "read" in levels and graph is not None and (graph.node(data) or node).props.get("public") is True:
+            outsiders.setdefault(data, []).append(INTERNET_ID)
+    upstream = _shortest_lineage(queries, node)
+    return upstream + hops, {"data": sorted(outsiders), "principals": {k: sorted(set(v)) for k, v in outsiders.items()},
+                             "pipeline_identities": sorted(pipeline)}
+
+
+def _shortest_lineage(queries: GraphQueries, node: Node) -> list[PathHop]:
+    graph = queries.graph
+    if graph is None:
+        return []
+    return [_hop(e) for e in graph.out_edges(node.id, "reads_from")][:4]
+
+
+def writers_of_lineage(queries: GraphQueries, node: Node) -> Explanation:
+    """Who outside the pipeline can write the data upstream of a model or endpoint (poisoning)."""
+    return _lineage_grants(queries, node, frozenset({"write", "admin", "permissions"}))
+
+
+def readers_of_lineage(queries: GraphQueries, node: Node) -> Explanation:
+    """Who outside the pipeline can read the artifacts and data of a model (theft)."""
+    return _lineage_grants(queries, node, frozenset({"read", "admin"}))
+
+
+EXPLAINERS: dict[str, Explainer] = {
+    "internet-to-resource": internet_to_resource,
+    "exposed-identity-to-data": exposed_identity_to_data,
+    "escalation-to-admin": escalation_to_admin,
+    "untrusted-trust": untrusted_trust,
+    "writers-of-lineage": writers_of_lineage,
+    "readers-of-lineage": readers_of_lineage,
+}
