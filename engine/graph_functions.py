@@ -4,7 +4,8 @@ Every function takes node ids (strings) and answers from derived edges, so the
 same policy works on every cloud whose analyzers produce those edges:
 
 - ``internet_exposed(id) -> bool`` and ``exposed_ports(id) -> list(list(int))``
-  (``reaches`` paths from the ``internet`` node, through load balancers too);
+  (``reaches`` from the ``internet`` node, directly or through load balancers;
+  lateral movement through another workload is not exposure);
 - ``identities(id) -> list(string)``: what a workload runs as (``runs_as``);
 - ``is_admin(id) -> bool`` and ``can_escalate_to_admin(id) -> bool``;
 - ``writers(id)`` / ``readers(id) -> list(string)``: principals with a specific
@@ -25,12 +26,12 @@ anywhere); they answer from ``CURRENT``, the graph of the run being evaluated.
 from __future__ import annotations
 
 from collections import deque
-from functools import cached_property
 from typing import Any
 
 from cloudwarden.engine.cel.base import CustomFunction
 from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.model import INTERNET_ID
+from cloudwarden.graph.network import reachable_from_internet
 
 WRITE_LEVELS = frozenset({"write", "admin", "permissions"})
 READ_LEVELS = frozenset({"read", "admin"})
@@ -44,31 +45,24 @@ class GraphQueries:
 
     def __init__(self, graph: EstateGraph | None) -> None:
         self.graph = graph
+        self._exposures: dict[str, list[dict[str, Any]]] = {}
 
-    @cached_property
-    def _exposure(self) -> dict[str, list[list[int]]]:
-        """Ports by node, for every node a ``reaches`` path from the internet arrives at."""
-        ports: dict[str, list[list[int]]] = {}
-        if self.graph is None or INTERNET_ID not in self.graph:
-            return ports
-        seen = {INTERNET_ID}
-        queue = deque([INTERNET_ID])
-        while queue:
-            source = queue.popleft()
-            for edge in self.graph.out_edges(source, "reaches"):
-                ports.setdefault(edge.target, []).extend(edge.detail.get("ports") or [])
-                if edge.target not in seen:
-                    seen.add(edge.target)
-                    queue.append(edge.target)
-        return {node: [list(span) for span in sorted({tuple(s) for s in spans})] for node, spans in ports.items()}
+    def exposure(self, node_id: str) -> list[dict[str, Any]]:
+        """How the internet reaches the node, directly or through load balancers (not through workloads)."""
+        if self.graph is None or node_id not in self._exposures:
+            if self.graph is None:
+                return []
+            self._exposures[node_id] = reachable_from_internet(self.graph, node_id)
+        return self._exposures[node_id]
 
     def internet_exposed(self, node_id: str) -> bool:
-        """Whether a ``reaches`` path leads from the internet to the node."""
-        return node_id in self._exposure
+        """Whether the internet reaches the node (a compromised workload in between does not count)."""
+        return bool(self.exposure(node_id))
 
     def exposed_ports(self, node_id: str) -> list[list[int]]:
         """The port ranges on which the internet reaches the node."""
-        return self._exposure.get(node_id, [])
+        spans = {tuple(p) for access in self.exposure(node_id) for p in access.get("ports") or []}
+        return [list(span) for span in sorted(spans)]
 
     def identities(self, node_id: str) -> list[str]:
         """The identities a workload runs as."""

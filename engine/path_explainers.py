@@ -13,32 +13,23 @@ from typing import Any
 from cloudwarden.engine.findings import PathHop
 from cloudwarden.engine.graph_functions import GraphQueries
 from cloudwarden.graph.model import INTERNET_ID, Edge, Node
-from cloudwarden.graph.paths import NodeSelector, PathQuery, find_paths
 
 Explanation = tuple[list[PathHop], dict[str, Any]]
 Explainer = Callable[[GraphQueries, Node], Explanation]
-
-EXPOSURE_EDGES = ("reaches",)
 
 
 def _hop(edge: Edge) -> PathHop:
     return PathHop(from_=edge.source, to=edge.target, edge=edge.kind, detail=edge.detail)
 
 
-def _shortest(queries: GraphQueries, source: str, target: str, kinds: tuple[str, ...]) -> list[PathHop]:
-    if queries.graph is None or source not in queries.graph or target not in queries.graph:
-        return []
-    search = find_paths(queries.graph, NodeSelector(source, ids=frozenset({source})),
-                        NodeSelector(target, ids=frozenset({target})),
-                        PathQuery(max_hops=6, k=1, limit=1, edge_kinds=kinds))
-    if not search.paths:
-        return []
-    return [PathHop(from_=h.from_, to=h.to, edge=h.edge, detail=h.detail) for h in search.paths[0].hops]
-
-
 def internet_to_resource(queries: GraphQueries, node: Node) -> Explanation:
-    """internet -reaches-> ... -> the resource."""
-    hops = _shortest(queries, INTERNET_ID, node.id, EXPOSURE_EDGES)
+    """internet -reaches-> (load balancers ->) the resource."""
+    graph = queries.graph
+    hops: list[PathHop] = []
+    for access in queries.exposure(node.id)[:1]:
+        chain = [INTERNET_ID, *access.get("through", []), node.id]
+        edges = [graph.edge(a, b, "reaches") for a, b in zip(chain, chain[1:])] if graph else []
+        hops = [_hop(e) for e in edges if e is not None]
     return hops, {"exposed_ports": queries.exposed_ports(node.id)}
 
 

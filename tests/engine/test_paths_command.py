@@ -15,7 +15,7 @@ import pytest
 from cloudwarden.engine.cel import get_backend
 from cloudwarden.engine.cli import build_parser, main
 from cloudwarden.engine.outputs.paths_format import evidence
-from cloudwarden.engine.selectors import SelectorError, parse_selector
+from cloudwarden.engine.selectors import SelectorError, kind_guard, parse_selector
 from cloudwarden.graph import paths as graph_paths
 from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.snapshot import load_snapshot
@@ -63,6 +63,26 @@ def test_cel_selector_tests_the_resource_view_of_a_node(graph: EstateGraph) -> N
     selector = parse_selector(SENSITIVE, graph, get_backend())
     assert selector.ids is None and selector.test is not None
     assert selector.test(graph.node(DATA)) and not selector.test(graph.node(LOGS))
+
+
+def test_a_cel_selector_opening_with_a_kind_test_is_only_run_on_that_kind(graph: EstateGraph) -> None:
+    text = 'resource.kind == "storage.bucket" && "classification" in resource.tags'
+    guarded = parse_selector(f"cel:{text}", graph, get_backend())
+    unguarded = parse_selector(f"cel:{text} || false", graph, get_backend())  # || defeats the shortcut
+    assert guarded.test.kinds == {"storage.bucket"} and unguarded.test.kinds is None  # type: ignore[union-attr]
+    assert [n for n in graph.g if guarded.test(graph.node(n))] == [n for n in graph.g if unguarded.test(graph.node(n))] == [DATA]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("source", "kinds"), [
+    ('resource.kind == "storage.bucket"', {"storage.bucket"}),
+    ('resource.kind in ["ai.model", "storage.bucket"] && resource.name == "a || b ? c"', {"ai.model", "storage.bucket"}),
+    ('resource.kind == "storage.bucket" && resource.public || resource.name == "x"', None),
+    ('resource.kind == "storage.bucket" && (resource.public ? true : false)', None),
+    ('resource.kind == "storage.bucket" && r"\\" == "||"', None),
+    ('resource.name == "x" && resource.kind == "storage.bucket"', None),
+])
+def test_kind_guard_is_taken_only_when_it_cannot_change_the_answer(source: str, kinds: set[str] | None) -> None:
+    assert kind_guard(source) == (frozenset(kinds) if kinds is not None else None)
 
 
 def test_unknown_node_id_is_refused_by_name(graph: EstateGraph) -> None:

@@ -1,11 +1,10 @@
 """Escalation estate: for every technique a principal that can escalate and a near-miss twin that cannot.
 
-Everything lives in moto's one account, us-east-1. Shared targets: admin and
-weak roles trusted by each service, an admin role no service or local principal
-may assume (``esc-remote-admin``), admin and weak users and groups, and one
-admin and one weak instance, function and notebook. Each principal holds only
-the inline statements its case lists, so principals do not help each other.
-Actor roles trust ``states.amazonaws.com``, a service no technique uses.
+Moto's one account, us-east-1. Shared targets: admin and weak roles trusted by
+each service, an admin role nothing local may assume (``esc-remote-admin``),
+admin and weak users and groups, an admin and a weak instance, function and
+notebook. Each principal holds only its case's statements, so principals do
+not help each other; actor roles trust ``states.amazonaws.com`` (no technique uses it).
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import boto3
@@ -31,20 +31,12 @@ WEAK_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
                                                     "Resource": "*"}]}
 
 
-def role(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+def iam_arn(kind: str, name: str) -> str:
+    """``arn:aws:iam::<account>:<kind>/<name>`` (kind: user, role, group, policy)."""
+    return f"arn:aws:iam::{ACCOUNT}:{kind}/{name}"
 
 
-def user(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
-
-
-def group(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:group/{name}"
-
-
-def policy(name: str) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:policy/{name}"
+role, user, group, policy = (partial(iam_arn, kind) for kind in ("role", "user", "group", "policy"))
 
 
 def function(name: str) -> str:
@@ -79,10 +71,6 @@ class Actor:
     managed: list[dict[str, Any]] | None = None  # statements of a customer-managed policy attached to it
     managed_v2: dict[str, Any] | None = None  # a non-default second version of that managed policy
 
-    @property
-    def arn(self) -> str:
-        return role(self.name) if self.kind == "role" else user(self.name)
-
 
 @dataclass(frozen=True)
 class Case:
@@ -97,7 +85,12 @@ class Case:
     escalates: bool
     target: str | None = None
     why: str = ""
-    kind: str = field(default="user")
+    kind: str = "user"  # of the principal: user | role
+
+    @property
+    def arn(self) -> str:
+        """The principal's ARN."""
+        return role(self.principal) if self.kind == "role" else user(self.principal)
 
 
 def _cases(instances: dict[str, str]) -> tuple[list[Actor], list[Case]]:

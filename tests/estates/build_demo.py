@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.estates import aws_data, aws_identity, aws_network  # noqa: E402
+from tests.estates import aws_data, aws_identity, aws_network, aws_paths  # noqa: E402
 
 DEMO_REGIONS = ["us-east-1"]
 DEMO_COLLECTED_AT = "2026-01-01T00:00:00Z"
@@ -26,7 +26,7 @@ DEMO_COLLECTED_AT = "2026-01-01T00:00:00Z"
 def plant_all() -> list[Any]:
     """Every planted estate, in a fixed order."""
     expects: list[Any] = []
-    for module in (aws_identity, aws_network, aws_data):
+    for module in (aws_identity, aws_network, aws_data, aws_paths):
         expects.extend(module.plant())
     return expects
 

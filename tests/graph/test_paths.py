@@ -114,6 +114,39 @@ def test_a_test_selector_only_runs_on_nodes_the_search_reaches(graph: EstateGrap
     assert ACCOUNT not in tested and set(tested) <= {"internet", WEB, APP, WEB_ROLE, APP_ROLE, ADMIN, DATA, LOGS}
 
 
+def test_a_test_selector_stops_at_the_nearest_nodes_the_limit_can_serve(graph: EstateGraph) -> None:
+    tested: list[str] = []
+
+    def is_workload_or_bucket(node: Node) -> bool:
+        tested.append(node.id)
+        return node.kind in ("compute.instance", "storage.bucket")
+
+    search = find_paths(graph, ids("internet"), NodeSelector(text="t", test=is_workload_or_bucket), PathQuery(limit=1))
+    assert node_paths(search) == [["internet", WEB]] and search.truncated
+    assert DATA not in tested and LOGS not in tested  # 3 hops away: beyond the two pairs needed
+
+
+def test_a_test_source_selector_searches_back_from_the_targets(graph: EstateGraph) -> None:
+    tested: list[str] = []
+
+    def is_instance(node: Node) -> bool:
+        tested.append(node.id)
+        return node.kind == "compute.instance"
+
+    search = find_paths(graph, NodeSelector(text="instances", test=is_instance), ids(DATA), PathQuery(k=1))
+    assert {(p.source, p.length) for p in search.paths} == {(WEB, 2), (APP, 2)}
+    assert "internet" in tested and LOGS not in tested and ACCOUNT not in tested
+
+
+def test_the_answer_does_not_depend_on_the_side_searched_first(graph: EstateGraph) -> None:
+    # Known ids on both ends: the side with fewer edges (here the one bucket) is searched first;
+    # a test selector on the target forces the search to start from the sources instead.
+    sources = ids("internet", WEB, APP)
+    backward = find_paths(graph, sources, ids(DATA))
+    forward = find_paths(graph, sources, NodeSelector(text="data", test=lambda n: n.id == DATA))
+    assert node_paths(backward) == node_paths(forward) and len(backward.paths) == 7
+
+
 def test_result_carries_the_nodes_on_its_paths(graph: EstateGraph) -> None:
     search = find_paths(graph, ids("internet"), ids(DATA), PathQuery(k=1))
     assert set(search.nodes) == {"internet", WEB, WEB_ROLE, DATA}

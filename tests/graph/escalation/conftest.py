@@ -25,7 +25,7 @@ ANALYZER_MODULES = ("aws_can_access", "aws_can_assume", "aws_escalation")
 
 
 @dataclass
-class Estate:
+class EscalationEstate:
     """The derived escalation graph and the cases planted in it."""
 
     graph: EstateGraph
@@ -43,7 +43,7 @@ def derive_escalation(snapshot: Snapshot) -> EstateGraph:
 
 
 @pytest.fixture(scope="session")
-def escalation_estate(moto_endpoint: str) -> Estate:
+def escalation_estate(moto_endpoint: str) -> EscalationEstate:
     """The escalation estate of tests/estates/aws_escalation.py, collected from moto and derived."""
     from cloudwarden.providers.aws.collector import collect_aws
     from cloudwarden.providers.aws.scope import AwsScope
@@ -60,4 +60,4 @@ def escalation_estate(moto_endpoint: str) -> Estate:
             env.setenv(var, value)
         cases = plant()
         snapshot = collect_aws(AwsScope(regions=["us-east-1"], services=SERVICES), "t")
-    return Estate(derive_escalation(snapshot), cases)
+    return EscalationEstate(derive_escalation(snapshot), cases)
