@@ -46,6 +46,8 @@ class GraphQueries:
     def __init__(self, graph: EstateGraph | None) -> None:
         self.graph = graph
         self._exposures: dict[str, list[dict[str, Any]]] = {}
+        self._upstreams: dict[str, list[str]] = {}
+        self._escalations_derived = graph is not None and any(True for _ in graph.edges("can_escalate"))
 
     def exposure(self, node_id: str) -> list[dict[str, Any]]:
         """How the internet reaches the node, directly or through load balancers (not through workloads)."""
@@ -78,7 +80,7 @@ class GraphQueries:
 
     def escalation_chains(self, node_id: str) -> list[Any]:
         """Escalation chains to admin (edges), shortest first."""
-        if self.graph is None or not any(True for _ in self.graph.edges("can_escalate")):
+        if self.graph is None or not self._escalations_derived:
             return []
         from cloudwarden.graph.escalation.chains import escalation_chains
 
@@ -131,6 +133,8 @@ class GraphQueries:
         """Everything upstream: followed ``reads_from`` edges, and the producers (``writes_to``) of each."""
         if self.graph is None:
             return []
+        if node_id in self._upstreams:
+            return self._upstreams[node_id]
         seen = {node_id}
         queue = deque([node_id])
         while queue:
@@ -142,7 +146,8 @@ class GraphQueries:
                     seen.add(nxt)
                     queue.append(nxt)
         seen.discard(node_id)
-        return sorted(seen)
+        self._upstreams[node_id] = sorted(seen)
+        return self._upstreams[node_id]
 
     def _kind(self, node_id: str) -> str | None:
         node = self.graph.node(node_id) if self.graph is not None else None

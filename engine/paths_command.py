@@ -15,7 +15,14 @@ from typing import Any
 from cloudwarden.engine.cel import get_backend
 from cloudwarden.engine.commands import EXIT_OK, UsageError
 from cloudwarden.engine.outputs.paths_format import render
-from cloudwarden.engine.selectors import CelNodeTest, SelectorError, parse_selector, uses_cel
+from cloudwarden.engine.selectors import (
+    CEL_PREFIX,
+    CelNodeTest,
+    SelectorError,
+    compile_cel_selector,
+    parse_selector,
+    uses_cel,
+)
 from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.paths import DEFAULT_EDGE_KINDS, PathQuery, find_paths
 from cloudwarden.graph.snapshot import atomic_write_bytes, load_snapshot
@@ -35,15 +42,17 @@ def run_paths(args: argparse.Namespace) -> int:
         if value < 1:  # checked before loading: a bad bound fails fast on a big snapshot
             raise UsageError(f"{flag} must be at least 1, got {value}")
     query = PathQuery(max_hops=args.max_hops, k=args.k, edge_kinds=kinds, limit=args.limit)
-    graph = EstateGraph(load_snapshot(args.snapshot))
-    if args.derive:
-        from cloudwarden.graph.analyzers import derive
+    ends = (("--from", args.from_), ("--to", args.to))
+    backend = get_backend(args.cel_backend) if any(uses_cel(text) for _, text in ends) else None
+    try:  # CEL first: a typo should not wait for a big snapshot to load
+        compiled = {flag: compile_cel_selector(text[len(CEL_PREFIX):], backend, flag) for flag, text in ends
+                    if uses_cel(text)}
+        graph = EstateGraph(load_snapshot(args.snapshot))
+        if args.derive:
+            from cloudwarden.graph.analyzers import derive
 
-        derive(graph)
-    backend = get_backend(args.cel_backend) if uses_cel(args.from_) or uses_cel(args.to) else None
-    try:
-        sources = parse_selector(args.from_, graph, backend, "--from")
-        targets = parse_selector(args.to, graph, backend, "--to")
+            derive(graph)
+        sources, targets = (parse_selector(text, graph, backend, flag, compiled.get(flag)) for flag, text in ends)
     except SelectorError as exc:
         raise UsageError(str(exc)) from None
     search = find_paths(graph, sources, targets, query)

@@ -105,8 +105,13 @@ def uses_cel(text: str) -> bool:
     return text.startswith(CEL_PREFIX)
 
 
-def parse_selector(text: str, graph: EstateGraph, backend: CelBackend | None = None, flag: str = "selector") -> NodeSelector:
-    """The ``NodeSelector`` for ``text``; raises ``SelectorError`` naming ``flag`` when it is bad."""
+def parse_selector(text: str, graph: EstateGraph, backend: CelBackend | None = None, flag: str = "selector",
+                   compiled: CelNodeTest | None = None) -> NodeSelector:
+    """The ``NodeSelector`` for ``text``; raises ``SelectorError`` naming ``flag`` when it is bad.
+
+    ``compiled`` is the ``cel:`` expression already compiled by ``compile_cel_selector`` (a
+    command compiles before loading a snapshot, so an invalid expression fails fast).
+    """
     if not text.strip():
         raise SelectorError(f"{flag}: empty selector (use internet, a node id, kind:KIND or cel:EXPR)")
     if text == INTERNET_ID:
@@ -118,7 +123,7 @@ def parse_selector(text: str, graph: EstateGraph, backend: CelBackend | None = N
             raise SelectorError(f"{flag}: unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
         return NodeSelector(text=text, ids=frozenset(n.id for n in nodes))
     if text.startswith(CEL_PREFIX):
-        return NodeSelector(text=text, test=compile_cel_selector(text[len(CEL_PREFIX):], backend, flag))
+        return NodeSelector(text=text, test=compiled or compile_cel_selector(text[len(CEL_PREFIX):], backend, flag))
     if text not in graph:
         raise SelectorError(f"{flag}: unknown node id {text!r} (not in the snapshot; "
                             "selectors are internet, a node id, kind:KIND or cel:EXPR)")

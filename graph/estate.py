@@ -71,19 +71,11 @@ class EstateGraph:
 
     def out_edges(self, node_id: str, kind: str | None = None) -> Iterator[Edge]:
         """Edges leaving a node, optionally of one kind."""
-        if node_id not in self.g:
-            return
-        for _, _, key, data in self.g.out_edges(node_id, keys=True, data=True):
-            if kind is None or key == kind:
-                yield data["edge"]
+        return _keyed_edges(self.g._succ.get(node_id), kind)
 
     def in_edges(self, node_id: str, kind: str | None = None) -> Iterator[Edge]:
         """Edges arriving at a node, optionally of one kind."""
-        if node_id not in self.g:
-            return
-        for _, _, key, data in self.g.in_edges(node_id, keys=True, data=True):
-            if kind is None or key == kind:
-                yield data["edge"]
+        return _keyed_edges(self.g._pred.get(node_id), kind)
 
     def edge(self, source: str, target: str, kind: str) -> Edge | None:
         """The edge of ``kind`` from ``source`` to ``target``, if any."""
@@ -107,3 +99,17 @@ class EstateGraph:
             nodes=nodes,
             edges=edges,
         )
+
+
+def _keyed_edges(neighbours: dict[str, dict[str, dict[str, Edge]]] | None, kind: str | None) -> Iterator[Edge]:
+    """Edges from networkx's raw adjacency (neighbour -> edge key -> data): its views cost ~1 us a step."""
+    if not neighbours:
+        return
+    for keyed in neighbours.values():
+        if kind is None:
+            for data in keyed.values():
+                yield data["edge"]
+        else:
+            data = keyed.get(kind)
+            if data is not None:
+                yield data["edge"]

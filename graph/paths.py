@@ -60,6 +60,10 @@ class PathQueryError(ValueError):
     """Query parameters that cannot be answered (bad hop bound, unknown edge kind...)."""
 
 
+# Edge kinds after which the attacker holds the node entered (runs code there).
+FOOTHOLD = frozenset({"reaches", "can_escalate"})
+
+
 @dataclass(frozen=True)
 class NodeSelector:
     """Which nodes a path may start or end at: known ids, or a test run on the nodes met.
@@ -277,10 +281,26 @@ class _PairPaths:
                     sub.add_edge(u, v)
         if source not in sub:
             return
-        for nodes in islice(nx.shortest_simple_paths(sub, source, target), self.query.k):
+        valid = (nodes for nodes in nx.shortest_simple_paths(sub, source, target) if self._feasible(nodes))
+        for nodes in islice(valid, self.query.k):
             if len(nodes) - 1 > hops:
                 return
             yield nodes
+
+    def _feasible(self, nodes: list[str]) -> bool:
+        """Whether an attacker can really walk the path: ``runs_as`` needs a foothold on the workload.
+
+        Holding a workload's identity takes reaching it over the network, taking it
+        over (``can_escalate``), or starting there; an access grant such as
+        ``lambda:InvokeFunction`` (``can_access``) runs its code, not yours.
+        """
+        succ = self.graph.g._succ
+        for i in range(1, len(nodes) - 1):
+            u, v, w = nodes[i - 1], nodes[i], nodes[i + 1]
+            out = self.kinds.intersection(succ[v][w])
+            if out == {"runs_as"} and FOOTHOLD.isdisjoint(self.kinds.intersection(succ[u][v])):
+                return False
+        return True
 
     def explain(self, nodes: list[str]) -> AttackPath:
         """The path with each hop's edge kind and evidence."""

@@ -45,19 +45,29 @@ def _ports(item: dict[str, Any]) -> str:
     return " ".join(str(x) for x in (protocol, text) if x)
 
 
+def _words(value: Any) -> str:
+    """A string, or a list of strings/numbers joined by commas; anything else is not words."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return ",".join(map(str, value))
+    return ""
+
+
 def evidence(detail: dict[str, Any]) -> str:
     """A short reading of an edge's evidence: ports, access levels, technique, profile..."""
     parts: list[str] = []
-    nested = [x for key in ("ports", "rules", "services") if isinstance(detail.get(key), list)
+    # Network evidence: {protocol, ports} at the top, or in lists of such entries (one per way in).
+    nested = [x for key in ("access", "ports", "rules", "services") if isinstance(detail.get(key), list)
               for x in detail[key] if isinstance(x, dict)]
     for item in [detail, *nested]:
         text = _ports(item)
         if text and text not in parts:
             parts.append(text)
-    for key in ("access", "access_levels", "levels", "technique", "techniques"):
-        value = detail.get(key)
-        if value:
-            parts.append(",".join(map(str, value)) if isinstance(value, list) else str(value))
+    for key in ("levels", "access_levels", "access", "technique", "techniques"):
+        text = _words(detail.get(key))
+        if text:
+            parts.append(text)
     actions = detail.get("actions")
     if isinstance(actions, list) and actions:
         parts.append(", ".join(map(str, actions[:2])) + (f" +{len(actions) - 2}" if len(actions) > 2 else ""))

@@ -68,7 +68,7 @@ from cloudwarden.graph.aws_iam.principals import (
 from cloudwarden.graph.aws_iam.resource_policies import ResourcePolicy
 from cloudwarden.graph.aws_iam.statements import Statement
 from cloudwarden.graph.estate import EstateGraph
-from cloudwarden.graph.model import ACCESS_LEVELS, Edge, Node
+from cloudwarden.graph.model import ACCESS_LEVELS, INTERNET_ID, Edge, Node
 
 DATA_KINDS = ("storage.bucket", "kms.key", "secret", "database.instance", "compute.function", "ai.notebook",
               "ai.endpoint", "ai.model", "ai.training_job", "ai.service")
@@ -148,6 +148,7 @@ def run(graph: EstateGraph) -> Iterator[Edge]:
             yield from _admin_edges(graph, evaluator, index, profile)
         else:
             yield from _principal_edges(evaluator, index, profile)
+    yield from _anyone_edges(index)
 
 
 # --- ordinary principals ------------------------------------------------------------------
@@ -217,9 +218,44 @@ def _tag_tested_services(statements: list[Statement]) -> set[str] | None:
 
 
 def _named_candidates(index: ResourceIndex, profile: PrincipalProfile) -> set[str]:
-    """Resources whose policy names the principal, its account root, or anyone."""
-    names = [*profile.caller.names, f"root:{profile.account}", "*"]
-    return {n.id for name in names for n in index.by_name.get(name, ())}
+    """Resources whose policy names the principal or its account root, and those of its account open to anyone.
+
+    A policy open to anyone in another account is not asked once per principal
+    of every account (that is quadratic in accounts): ``_anyone_edges`` gives it
+    one edge from ``internet``, which stands for anyone.
+    """
+    names = [*profile.caller.names, f"root:{profile.account}"]
+    found = {n.id for name in names for n in index.by_name.get(name, ())}
+    found.update(n.id for n in index.by_name.get("*", ()) if account_of(n) == profile.account)
+    return found
+
+
+def _anyone_edges(index: ResourceIndex) -> Iterator[Edge]:
+    """``internet -can_access-> resource`` for what a resource policy allows to any principal (``"*"``).
+
+    Conditions on the open statement (a source VPC, an organization id) make the
+    edge conditional, with the conditions attached; denies to anyone subtract.
+    """
+    for node in index.by_name.get("*", ()):
+        policy = index.with_policy.get(node.id)
+        if policy is None:
+            continue
+        allows = [st for st in policy.open if st.effect == "allow" and not st.not_principal]
+        denies = [st for st in policy.open if st.effect == "deny" and not st.condition]
+        granted: dict[str, list[Statement]] = {}
+        for action, _ in index.plans[node.id]:
+            hits = [st for st in allows if st.matches_action(action)]
+            if hits and not any(d.matches_action(action) for d in denies):
+                granted[action] = hits
+        if not granted:
+            continue
+        statements = {id(st): st for hits in granted.values() for st in hits}.values()
+        conditional = all(st.condition for hits in granted.values() for st in hits)
+        levels = sorted({access_levels.access_level(a) or "write" for a in granted})
+        yield Edge(source=INTERNET_ID, target=node.id, kind="can_access", detail={
+            "levels": levels, "actions": compact_actions(set(granted), [a for a, _ in index.plans[node.id]]),
+            "statements": [st.ref() for st in statements], "conditional": conditional, "anyone": True,
+            "conditions": [st.condition for st in statements if st.condition]})
 
 
 def _baseline(evaluator: PermissionEvaluator, index: ResourceIndex, profile: PrincipalProfile, node: Node,

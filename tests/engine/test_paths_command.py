@@ -111,6 +111,12 @@ def test_invalid_cel_exits_2_with_its_position(capsys: pytest.CaptureFixture[str
     assert re.search(r"--to: invalid CEL at line 1, column \d+: ", err)
 
 
+def test_invalid_cel_is_reported_before_the_snapshot_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["paths", "--snapshot", str(tmp_path / "missing.json"), "--from", "cel:resource.(", "--to", DATA])
+    err = capsys.readouterr().err
+    assert code == 2 and "--from: invalid CEL" in err and "missing.json" not in err
+
+
 def test_cel_runtime_failures_are_not_selected_and_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--from", "internet", "--to", "cel:resource.props.no_such_facet == true")
     assert code == 0
@@ -237,7 +243,9 @@ def test_output_file_gets_the_report(capsys: pytest.CaptureFixture[str], tmp_pat
 
 def test_evidence_reads_ports_access_technique_and_conditions() -> None:
     assert evidence({"protocol": "tcp", "ports": [[22, 22], [8000, 8080]]}) == "tcp 22,8000-8080"
-    assert evidence({"access": ["read", "write"], "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+    assert evidence({"protocol": "tcp", "ports": [[443, 443]], "access": [
+        {"protocol": "tcp", "ports": [[443, 443]]}, {"protocol": "udp", "ports": [[53, 53]]}]}) == "tcp 443; udp 53"
+    assert evidence({"levels": ["read", "write"], "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                      "conditional": True}) == "read,write; s3:GetObject, s3:PutObject +1; conditional"
     assert evidence({"technique": "iam-passrole-ec2"}) == "iam-passrole-ec2"
     assert evidence({}) == ""

@@ -158,3 +158,19 @@ def test_result_carries_the_nodes_on_its_paths(graph: EstateGraph) -> None:
 def test_bad_bounds_and_unknown_edge_kinds_are_refused(graph: EstateGraph, query: PathQuery) -> None:
     with pytest.raises(PathQueryError):
         find_paths(graph, ids("internet"), ids(DATA), query)
+
+
+def test_an_access_grant_on_a_workload_does_not_hand_over_its_identity() -> None:
+    from cloudwarden.graph.model import Edge
+    from cloudwarden.graph.snapshot import Snapshot
+
+    user, function, role = f"arn:aws:iam::{A}:user/dev", f"arn:aws:lambda:us-east-1:{A}:function:f", WEB_ROLE
+    nodes = [Node(id=user, cloud="aws", kind="identity.user"), Node(id=function, cloud="aws", kind="compute.function"),
+             Node(id=role, cloud="aws", kind="identity.role"), Node(id=DATA, cloud="aws", kind="storage.bucket")]
+    edges = [Edge(source=user, target=function, kind="can_access", detail={"levels": ["write"]}),
+             Edge(source=function, target=role, kind="runs_as"),
+             Edge(source=role, target=DATA, kind="can_access", detail={"levels": ["write"]})]
+    graph = EstateGraph(Snapshot(nodes=nodes, edges=edges))
+    assert find_paths(graph, ids(user), ids(DATA)).paths == []
+    graph.add_edge(Edge(source=user, target=function, kind="can_escalate", detail={"technique": "lambda-update-function-code"}))
+    assert len(find_paths(graph, ids(user), ids(DATA)).paths) == 1
