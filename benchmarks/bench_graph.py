@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import re
 import resource
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from cloudwarden.graph.paths import NodeSelector, PathQuery, find_paths
 from cloudwarden.graph.snapshot import Snapshot, load_snapshot, write_snapshot
 
 TEMPLATE_ACCOUNT = "123456789012"
+_BUCKET = re.compile(rb"(arn:aws:s3:::|s3://)([a-z0-9][a-z0-9.-]*[a-z0-9])")
 
 
 def peak_mb() -> float:
@@ -52,8 +54,10 @@ def organization(target_nodes: int) -> Snapshot:
     decode_edges = msgspec.json.Decoder(list[Edge])
     for i in range(copies):
         account = f"{200000000000 + i:012d}".encode()
-        nodes.extend(decode_nodes.decode(nodes_json.replace(TEMPLATE_ACCOUNT.encode(), account)))
-        cloned = decode_edges.decode(edges_json.replace(TEMPLATE_ACCOUNT.encode(), account))
+        # S3 ARNs carry no account: bucket names are global, so each copy gets its own.
+        rename = (lambda m, a=account: m.group(1) + m.group(2) + b"-" + a)  # noqa: E731
+        nodes.extend(decode_nodes.decode(_BUCKET.sub(rename, nodes_json.replace(TEMPLATE_ACCOUNT.encode(), account))))
+        cloned = decode_edges.decode(_BUCKET.sub(rename, edges_json.replace(TEMPLATE_ACCOUNT.encode(), account)))
         edges.extend(cloned)
     seen: set[str] = set()
     unique = [n for n in nodes if not (n.id in seen or seen.add(n.id))]  # type: ignore[func-returns-value]

@@ -29,6 +29,7 @@ from collections import deque
 from typing import Any
 
 from cloudwarden.engine.cel.base import CustomFunction
+from cloudwarden.engine.findings import PathHop
 from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.model import INTERNET_ID
 from cloudwarden.graph.network import reachable_from_internet
@@ -109,6 +110,28 @@ class GraphQueries:
     def lineage(self, node_id: str) -> list[str]:
         """Data upstream of a model or endpoint: what it reads, and what its producers read."""
         return sorted(n for n in self._upstream(node_id) if self._kind(n) == "storage.bucket")
+
+    def lineage_path(self, node_id: str, data_id: str) -> list[Any]:
+        """The ``reads_from`` / ``writes_to`` edges that connect a node to upstream data, nearest first."""
+        if self.graph is None:
+            return []
+        via: dict[str, Any] = {node_id: None}
+        queue = deque([node_id])
+        while queue and data_id not in via:
+            current = queue.popleft()
+            steps = [(e.target, e) for e in self._out(current, "reads_from")]
+            steps += [(e.source, e) for e in self.graph.in_edges(current, "writes_to")]
+            for nxt, edge in steps:
+                if nxt not in via:
+                    via[nxt] = (current, edge)
+                    queue.append(nxt)
+        chain = []
+        current = data_id
+        while via.get(current) is not None:
+            previous, edge = via[current]
+            chain.append(edge)
+            current = previous
+        return [PathHop(from_=e.source, to=e.target, edge=e.kind, detail=e.detail) for e in reversed(chain)]
 
     def pipeline_identities(self, node_id: str) -> list[str]:
         """The identities of the node and of the workloads upstream of it (its own pipeline)."""

@@ -48,12 +48,15 @@ def exposed_identity_to_data(queries: GraphQueries, node: Node) -> Explanation:
 
 
 def _first_write_grant(queries: GraphQueries, principal: str) -> Edge | None:
-    if queries.graph is None:
+    """The grant that makes the identity dangerous: admin first, else the first data or key it can write."""
+    graph = queries.graph
+    if graph is None:
         return None
-    grants = [e for e in queries.graph.out_edges(principal, "can_access")
-              if e.detail.get("admin") or {"write", "admin", "permissions"} & set(e.detail.get("levels") or [])]
-    grants.sort(key=lambda e: (not e.detail.get("admin"), e.target))
-    return grants[0] if grants else None
+    admin = next((e for e in graph.out_edges(principal, "can_access") if e.detail.get("admin")), None)
+    if admin is not None:
+        return admin
+    writable = queries.writable(principal)
+    return graph.edge(principal, writable[0], "can_access") if writable else None
 
 
 def escalation_to_admin(queries: GraphQueries, node: Node) -> Explanation:
@@ -80,23 +83,14 @@ def _lineage_grants(queries: GraphQueries, node: Node, levels: frozenset[str]) -
     hops: list[PathHop] = []
     outsiders: dict[str, list[str]] = {}
     for data in queries.lineage(node.id):
-        for edge in graph.in_edges(data, "can_access") if graph else []:
-            if levels & set(edge.detail.get("levels") or []) and edge.source not in pipeline:
-                outsiders.setdefault(data, []).append(edge.source)
-                if len(hops) < 8:
-                    hops.append(_hop(edge))
-        if "read" in levels and graph is not None and (graph.node(data) or node).props.get("public") is True:
-            outsiders.setdefault(data, []).append(INTERNET_ID)
-    upstream = _shortest_lineage(queries, node)
-    return upstream + hops, {"data": sorted(outsiders), "principals": {k: sorted(set(v)) for k, v in outsiders.items()},
-                             "pipeline_identities": sorted(pipeline)}
-
-
-def _shortest_lineage(queries: GraphQueries, node: Node) -> list[PathHop]:
-    graph = queries.graph
-    if graph is None:
-        return []
-    return [_hop(e) for e in graph.out_edges(node.id, "reads_from")][:4]
+        grants = [e for e in (graph.in_edges(data, "can_access") if graph else [])
+                  if levels & set(e.detail.get("levels") or []) and e.source not in pipeline]
+        public = "read" in levels and graph is not None and (graph.node(data) or node).props.get("public") is True
+        if grants or public:
+            outsiders[data] = sorted({e.source for e in grants} | ({INTERNET_ID} if public else set()))
+            if not hops:  # the first exposed dataset, explained from the node down to it
+                hops = queries.lineage_path(node.id, data) + [_hop(e) for e in grants[:3]]
+    return hops, {"data": sorted(outsiders), "principals": outsiders, "pipeline_identities": sorted(pipeline)}
 
 
 def writers_of_lineage(queries: GraphQueries, node: Node) -> Explanation:

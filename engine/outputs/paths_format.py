@@ -79,6 +79,11 @@ def evidence(detail: dict[str, Any]) -> str:
     return text if len(text) <= _MAX_EVIDENCE else text[: _MAX_EVIDENCE - 3] + "..."
 
 
+def edge_text(edge: str, detail: dict[str, Any]) -> str:
+    """``kind(evidence)`` for one hop, as every text format prints it."""
+    return _edge_text(edge, detail)
+
+
 def _edge_text(edge: str, detail: dict[str, Any]) -> str:
     found = evidence(detail)
     return f"{edge}({found})" if found else edge

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from cloudwarden.engine.findings import SEVERITY_ORDER, Evaluation
 from cloudwarden.engine.outputs import RunInfo
+from cloudwarden.engine.outputs.paths_format import edge_text
 
 STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
@@ -39,6 +40,7 @@ def render(evaluation: Evaluation, info: RunInfo, width: int | None = None, colo
             where = " / ".join(x for x in (f.resource.account, f.resource.region) if x)
             table.add_row(f.policy, f"{f.resource.kind} {f.resource.name}", where, f.message)
         console.print(table)
+    _print_paths(console, findings)
     summary = evaluation.summary()
     counts = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items() if n)
     console.print(f"{summary['findings']} finding(s){': ' + counts if counts else ''}; "
@@ -60,3 +62,22 @@ def render(evaluation: Evaluation, info: RunInfo, width: int | None = None, colo
         for err in evaluation.errors()[:10]:
             console.print(f"  - {err.policy} on {err.resource}: {err.reason}")
     return buf.getvalue()
+
+
+def _short(node_id: str) -> str:
+    """The last segment of an id: enough to follow a path on screen (the JSON has full ids)."""
+    if node_id.endswith(":root"):
+        return f"account {node_id.split(':')[4] or node_id}"
+    return node_id.rsplit("/", 1)[-1].rsplit(":", 1)[-1] if node_id != "internet" else node_id
+
+
+def _print_paths(console: Console, findings: list) -> None:
+    """Each finding's attack path, hop by hop with its evidence."""
+    with_paths = [f for f in findings if f.path]
+    if not with_paths:
+        return
+    console.print(Text(f"ATTACK PATHS ({len(with_paths)})", style="bold"))
+    for f in with_paths:
+        console.print(f"{f.policy}: {f.resource.kind} {f.resource.name}")
+        for hop in f.path:
+            console.print(f"  {_short(hop.from_)} --{edge_text(hop.edge, hop.detail)}--> {_short(hop.to)}")
