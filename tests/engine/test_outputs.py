@@ -129,10 +129,18 @@ def test_csv_line_breaks_inside_a_cell_do_not_split_the_row(evaluation: Evaluati
 def test_table_groups_unsuppressed_findings_by_severity_most_severe_first(evaluation: Evaluation,
                                                                           info: RunInfo) -> None:
     text = table.render(evaluation, info)
-    headings = [line.strip() for line in text.splitlines() if line.strip().endswith("(1)")]
+    headings = [line.strip() for line in text.splitlines()
+                if line.strip().endswith("(1)") and line.strip().split()[0] in ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO")]
     assert headings == ["CRITICAL (1)", "HIGH (1)", "MEDIUM (1)", "INFO (1)"]
     assert "LOW" not in text and "bucket-access-logging" not in text
     assert "1 suppressed finding(s) not shown" in text
+
+
+def test_table_prints_each_attack_path_hop_with_its_evidence(evaluation: Evaluation, info: RunInfo) -> None:
+    text = table.render(evaluation, info)
+    assert "ATTACK PATHS (1)" in text
+    with_path = next(f for f in evaluation.findings if f.path)
+    assert all(f"--{hop.edge}" in text for hop in with_path.path)
 
 
 def test_table_lists_coverage_gaps_as_not_checked(evaluation: Evaluation, info: RunInfo) -> None:
