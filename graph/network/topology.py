@@ -27,6 +27,18 @@ def short_id(node_id: str) -> str:
     return node_id.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
+ScopedId = tuple[str | None, str | None, str]
+
+
+def scoped(node: Node, provider_id: str) -> ScopedId:
+    """A provider id (``i-1``, ``eni-1``) qualified by the account and region it lives in.
+
+    Provider ids are only unique within an account and region; a multi-account
+    snapshot must not join one account's interface to another's instance.
+    """
+    return (node.account, node.region, provider_id)
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of a table, parsed."""
@@ -226,16 +238,17 @@ def _targets(graph: EstateGraph, node_id: str, kind: str) -> list[str]:
     return [e.target for e in graph.out_edges(node_id, kind)]
 
 
-def placements(graph: EstateGraph, node: Node, interfaces: dict[str, list[Node]], eips: dict[str, Node]) -> list[Placement]:
+def placements(graph: EstateGraph, node: Node, interfaces: dict[ScopedId, list[Node]],
+               eips: dict[ScopedId, Node]) -> list[Placement]:
     """Where a workload sits: one placement per interface of an instance, per subnet of anything else."""
     groups = tuple(sorted(_targets(graph, node.id, "protected_by")))
     if node.kind == "compute.instance":
-        enis = interfaces.get(short_id(node.id), [])
+        enis = interfaces.get(scoped(node, short_id(node.id)), [])
         if enis:
             return [_interface_placement(graph, node.id, eni, eips) for eni in enis if _targets(graph, eni.id, "in_subnet")]
         network = node.props.get("network") or {}
         public = tuple(network.get("public_ips") or ())
-        eip = eips.get(short_id(node.id))
+        eip = eips.get(scoped(node, short_id(node.id)))
         return [
             Placement(node.id, subnet, groups, AddressSet.from_iter(network.get("private_ips") or []) or None,
                       public, tuple(network.get("ipv6_ips") or ()), eip.id if eip else None)
@@ -244,9 +257,9 @@ def placements(graph: EstateGraph, node: Node, interfaces: dict[str, list[Node]]
     return [Placement(node.id, subnet, groups) for subnet in _targets(graph, node.id, "in_subnet")]
 
 
-def _interface_placement(graph: EstateGraph, workload: str, eni: Node, eips: dict[str, Node]) -> Placement:
+def _interface_placement(graph: EstateGraph, workload: str, eni: Node, eips: dict[ScopedId, Node]) -> Placement:
     network = eni.props.get("network") or {}
-    eip = eips.get(short_id(eni.id))
+    eip = eips.get(scoped(eni, short_id(eni.id)))
     public = list(network.get("public_ips") or [])
     if eip is not None and eip.props.get("address") and eip.props["address"] not in public:
         public.append(eip.props["address"])
@@ -262,20 +275,20 @@ def _interface_placement(graph: EstateGraph, workload: str, eni: Node, eips: dic
     )
 
 
-def interface_index(graph: EstateGraph) -> tuple[dict[str, list[Node]], dict[str, Node]]:
+def interface_index(graph: EstateGraph) -> tuple[dict[ScopedId, list[Node]], dict[ScopedId, Node]]:
     """Interfaces by the short id of the instance they are attached to; Elastic IPs by interface and instance."""
-    interfaces: dict[str, list[Node]] = defaultdict(list)
+    interfaces: dict[ScopedId, list[Node]] = defaultdict(list)
     for eni in graph.nodes_of("network.interface"):
         attachment = eni.props.get("attachment") or {}
         if attachment.get("instance_id") and not eni.reference:
-            interfaces[attachment["instance_id"]].append(eni)
+            interfaces[scoped(eni, attachment["instance_id"])].append(eni)
     for enis in interfaces.values():
         enis.sort(key=lambda n: ((n.props.get("attachment") or {}).get("device_index") or 0, n.id))
-    eips: dict[str, Node] = {}
+    eips: dict[ScopedId, Node] = {}
     for eip in graph.nodes_of("network.public_ip"):
         for key in ("network_interface_id", "instance_id"):
             if eip.props.get(key):
-                eips.setdefault(eip.props[key], eip)
+                eips.setdefault(scoped(eip, eip.props[key]), eip)
     return interfaces, eips
 
 
