@@ -112,12 +112,16 @@ def evaluate(
             by_kind[kind].append(policy)
     findings: list[Finding] = []
     undetermined: list[Undetermined] = []
+    for_cloud: dict[tuple[str, str], list[Policy]] = {}
     evaluations = resources = 0
     for node in snapshot.nodes:
         applicable = by_kind.get(node.kind)
         if not applicable or node.reference:
             continue
-        applicable = [p for p in applicable if p.applies_to_cloud(node.cloud)]
+        key = (node.kind, node.cloud)
+        applicable = for_cloud.get(key)
+        if applicable is None:
+            applicable = for_cloud[key] = [p for p in by_kind[node.kind] if p.applies_to_cloud(node.cloud)]
         if not applicable:
             continue
         resources += 1
@@ -132,7 +136,12 @@ def evaluate(
                     continue
                 if not verdict:
                     continue
-            verdict, reason, error = _run(policy, policy.assertion, "assert", activation, view)
+            try:  # the common case inline: this runs once per policy and resource
+                verdict = policy.assertion.evaluate(activation)
+            except CelEvalError:
+                verdict = None
+            if verdict is not True and verdict is not False:
+                verdict, reason, error = _run(policy, policy.assertion, "assert", activation, view)
             if verdict is None:
                 undetermined.append(Undetermined(policy=policy.id, resource=node.id, reason=reason or "", error=error))
             elif verdict is False:
