@@ -20,6 +20,7 @@ from cloudwarden.engine.graph_functions import use_graph
 from cloudwarden.engine.path_explainers import EXPLAINERS
 from cloudwarden.engine.policy import Policy
 from cloudwarden.graph.analyzers import analyze
+from cloudwarden.graph.memory import paused_gc
 from cloudwarden.graph.estate import EstateGraph
 from cloudwarden.graph.kinds import facet_defaults
 from cloudwarden.graph.model import Node
@@ -95,6 +96,14 @@ def _run(
 
 def evaluate(
     snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend, graph: EstateGraph | None = None
+) -> Evaluation:
+    """Evaluate every policy on every collected node of the kinds it names (see ``_evaluate``)."""
+    with paused_gc():
+        return _evaluate(snapshot, policies, backend, graph)
+
+
+def _evaluate(
+    snapshot: Snapshot, policies: Iterable[Policy], backend: CelBackend, graph: EstateGraph | None
 ) -> Evaluation:
     """Evaluate every policy on every collected node of the kinds it names.
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
+from cloudwarden.graph.memory import paused_gc
 from cloudwarden.graph.model import INTERNET_ID, Edge, Node, internet_node
 from cloudwarden.graph.snapshot import Snapshot
 
@@ -21,6 +22,10 @@ class EstateGraph:
     """The normalized estate with the indexes analyzers and queries need."""
 
     def __init__(self, snapshot: Snapshot) -> None:
+        with paused_gc():
+            self._build(snapshot)
+
+    def _build(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Node]] = defaultdict(list)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import msgspec
 
+from cloudwarden.graph.memory import paused_gc
 from cloudwarden.graph.model import EDGE_KINDS, Edge, Node, Source
 
 SCHEMA = "cloudwarden.snapshot/v1"
@@ -110,7 +111,8 @@ def parse_snapshot(data: bytes, name: str = "<snapshot>") -> Snapshot:
             )
         raise SnapshotError(f"{name}: not a cloudwarden snapshot (schema {header.schema!r})")
     try:
-        snap = msgspec.json.decode(data, type=Snapshot)
+        with paused_gc():  # a million nodes are a million new objects and no cycles
+            snap = msgspec.json.decode(data, type=Snapshot)
     except msgspec.ValidationError as exc:
         raise SnapshotError(f"{name}: invalid snapshot: {exc}") from exc
     validate_references(snap, name)

@@ -8,7 +8,6 @@ analyzer is one module and one line in ``_MODULES``.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import time
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cloudwarden.graph.estate import EstateGraph
+from cloudwarden.graph.memory import paused_gc
 from cloudwarden.graph.model import Edge
 from cloudwarden.graph.snapshot import Snapshot
 
@@ -61,11 +61,7 @@ def derive(graph: EstateGraph, only: Iterable[str] | None = None) -> dict[str, f
     """Run the analyzers on ``graph`` (all, or those named); returns seconds per analyzer."""
     wanted = set(only) if only is not None else None
     timings: dict[str, float] = {}
-    # Analyzers allocate millions of small, long-lived objects and no cycles
-    # worth collecting: the cyclic collector would rescan them again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for analyzer in all_analyzers():
             if wanted is not None and analyzer.name not in wanted:
                 continue
@@ -73,9 +69,6 @@ def derive(graph: EstateGraph, only: Iterable[str] | None = None) -> dict[str, f
             added = graph.add_derived(analyzer.run(graph))
             timings[analyzer.name] = time.perf_counter() - started
             log.info("analyzer %s: %d edge(s) in %.2fs", analyzer.name, added, timings[analyzer.name])
-    finally:
-        if collecting:
-            gc.enable()
     return timings
 
 

@@ -108,6 +108,9 @@ class ResourceIndex:
                 self.policied_in[account_of(node)].append(node)
                 for name in policy.named():
                     self.by_name[name].append(node)
+        self.open_in: dict[str | None, list[Node]] = defaultdict(list)  # policies open to anyone, by account
+        for node in self.by_name.get("*", ()):
+            self.open_in[account_of(node)].append(node)
         self.services: dict[str | None, list[str]] = defaultdict(list)
         for account, service in sorted(self.by_service, key=lambda k: (k[0] or "", k[1])):
             self.services[account].append(service)
@@ -226,7 +229,7 @@ def _named_candidates(index: ResourceIndex, profile: PrincipalProfile) -> set[st
     """
     names = [*profile.caller.names, f"root:{profile.account}"]
     found = {n.id for name in names for n in index.by_name.get(name, ())}
-    found.update(n.id for n in index.by_name.get("*", ()) if account_of(n) == profile.account)
+    found.update(n.id for n in index.open_in.get(profile.account, ()))
     return found
 
 
