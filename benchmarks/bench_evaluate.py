@@ -84,7 +84,7 @@ def main() -> None:
     p_evals, p_findings, p_s, missing = run_plain(snapshot)
     small = Snapshot(nodes=snapshot.nodes[: args.celpy_resources])
     s_evals, s_findings, s_s = run_cel(small, "cel-python")
-    sp_evals, _, sp_s, _ = run_plain(small)
+    sp_evals, sp_findings, sp_s, _ = run_plain(small)
 
     print(f"resources: {args.resources:,}; {len(resource_policies(get_backend()))} per-resource policies;"
           " one process, one core")
@@ -93,7 +93,7 @@ def main() -> None:
         ("cel-expr-python (default)", evals, cel_findings, cel_s),
         ("plain Python, same checks", p_evals, p_findings, p_s),
         (f"cel-python on {args.celpy_resources:,}", s_evals, s_findings, s_s),
-        (f"plain Python on {args.celpy_resources:,}", sp_evals, 0, sp_s),
+        (f"plain Python on {args.celpy_resources:,}", sp_evals, sp_findings, sp_s),
     ]
     for name, n, f, s in rows:
         print(f"{name:<34}{n:>12,}{f:>10,}{s:>9.2f}{n / s:>12,.0f}")
