@@ -111,6 +111,8 @@ class EscalationContext:
         self._accesses: dict[str, dict[str, frozenset[str]]] = {}
         self._action_sets: dict[frozenset[str], frozenset[str]] = {}
         self._items: dict[str, frozenset[tuple[str, frozenset[str]]]] = {}
+        self._by_account: dict[tuple[str, ...], dict[str | None, list[Node]]] = {}
+        self._assumable: dict[str, dict[str | None, list[tuple[Node, Edge]]]] = {}
         self._more: dict[tuple[str, str], bool] = {}
         self._resource_policies: dict[str, bool] = {}
 
@@ -156,6 +158,35 @@ class EscalationContext:
         """Both nodes belong to one known account (a role is passed, a user taken over, within its account)."""
         account = account_of(a)
         return account is not None and account == account_of(b)
+
+    def in_account(self, account_of_node: Node, *kinds: str) -> list[Node]:
+        """Collected nodes of ``kinds`` in the account of ``account_of_node``, sorted by id.
+
+        Checkers ask this once per principal: indexed by account once per context,
+        so a thousand-account organization is not scanned per principal.
+        """
+        index = self._by_account.get(kinds)
+        if index is None:
+            index = self._by_account[kinds] = {}
+            for node in sorted(self.graph.nodes_of(*kinds), key=lambda n: n.id):
+                if not node.reference:
+                    index.setdefault(account_of(node), []).append(node)
+        account = account_of(account_of_node)
+        return index.get(account, []) if account is not None else []
+
+    def assumable_by_service(self, service: str, principal: Node) -> list[tuple[Node, Edge]]:
+        """Roles of the principal's account that ``service`` may assume, with the ``can_assume`` edge."""
+        index = self._assumable.get(service)
+        if index is None:
+            index = self._assumable[service] = {}
+            for edge in self.graph.out_edges(f"service:{service}", "can_assume"):
+                role = self.graph.node(edge.target)
+                if role is not None and role.kind == "identity.role" and not role.reference:
+                    index.setdefault(account_of(role), []).append((role, edge))
+            for roles in index.values():
+                roles.sort(key=lambda pair: pair[0].id)
+        account = account_of(principal)
+        return index.get(account, []) if account is not None else []
 
     # --- asking the evaluator -----------------------------------------------------------------
 

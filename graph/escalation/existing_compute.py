@@ -28,8 +28,8 @@ def escalations(ctx: EscalationContext, technique: Technique, principal: Node) -
     if not any(ctx.may(principal, on_target, kind) for kind in technique.compute):
         return
     reached: set[str] = set()
-    for compute in sorted(ctx.graph.nodes_of(*technique.compute), key=lambda n: n.id):
-        if compute.reference or not ctx.same_account(compute, principal) or _gone(compute):
+    for compute in ctx.in_account(principal, *technique.compute):
+        if _gone(compute):
             continue
         roles = [e.target for e in ctx.graph.out_edges(compute.id, "runs_as")
                  if e.target not in reached and ctx.grants_more(principal.id, e.target)]

@@ -43,9 +43,7 @@ def escalations(ctx: EscalationContext, technique: Technique, principal: Node) -
 
 def _candidates(ctx: EscalationContext, principal: Node, kind: str) -> list[Node]:
     """Collected identities of ``kind`` in the principal's account, other than the principal."""
-    return sorted((n for n in ctx.graph.nodes_of(kind)
-                   if not n.reference and n.id != principal.id and ctx.same_account(n, principal)),
-                  key=lambda n: n.id)
+    return [n for n in ctx.in_account(principal, kind) if n.id != principal.id]
 
 
 def _assume_denied(ctx: EscalationContext, principal: Node, role: Node) -> bool:

@@ -59,13 +59,7 @@ def escalations(ctx: EscalationContext, technique: Technique, principal: Node) -
 
 def _passable_roles(ctx: EscalationContext, principal: Node, service: str) -> list[tuple[Node, Edge]]:
     """Roles of the principal's account that ``service`` may assume (a role can only be passed in its account)."""
-    out = []
-    for edge in ctx.graph.out_edges(f"service:{service}", "can_assume"):
-        role = ctx.graph.node(edge.target)
-        if (role is not None and role.kind == "identity.role" and not role.reference
-                and role.id != principal.id and ctx.same_account(role, principal)):
-            out.append((role, edge))
-    return sorted(out, key=lambda pair: pair[0].id)
+    return [(role, edge) for role, edge in ctx.assumable_by_service(service, principal) if role.id != principal.id]
 
 
 def _existing_compute(ctx: EscalationContext, technique: Technique, principal: Node) -> tuple[str, Grant] | None:
@@ -73,9 +67,7 @@ def _existing_compute(ctx: EscalationContext, technique: Technique, principal: N
     needs = [n for n in technique.needs if n.on == "compute"]
     if not any(ctx.may(principal, needs, kind) for kind in technique.compute):
         return None
-    for node in sorted(ctx.graph.nodes_of(*technique.compute), key=lambda n: n.id):
-        if node.reference or not ctx.same_account(node, principal):
-            continue
+    for node in ctx.in_account(principal, *technique.compute):
         grant = ctx.grant(principal, needs, {"compute": node.id})
         if grant is not None:
             return node.id, grant
