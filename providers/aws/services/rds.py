@@ -61,18 +61,7 @@ def instance_node(ctx: AwsContext, db: dict[str, Any], keys: KeyResolver) -> Nod
         instance_class=db.get("DBInstanceClass"),
         cluster=db.get("DBClusterIdentifier"),
     )
-    node = Node(
-        id=db["DBInstanceArn"],
-        cloud="aws",
-        kind="database.instance",
-        native_type="AWS::RDS::DBInstance",
-        name=db["DBInstanceIdentifier"],
-        tags=tag_map(db.get("TagList")),
-        props=props,
-        raw=raw_payload(db),
-    )
-    _link(ctx, node, db, db.get("DBSubnetGroup"))
-    return node
+    return _database(ctx, db, "DBInstance", props, db.get("DBSubnetGroup"))
 
 
 def cluster_node(
@@ -89,17 +78,23 @@ def cluster_node(
             None if any(p is None for p in members_public) else False)
     props = _common_props(ctx, cluster, keys)
     props.update(public=public, members=[m.get("DBInstanceIdentifier") for m in cluster.get("DBClusterMembers", [])])
+    return _database(ctx, cluster, "DBCluster", props, subnet_groups.get(str(cluster.get("DBSubnetGroup"))))
+
+
+def _database(ctx: AwsContext, payload: dict[str, Any], native: str, props: dict[str, Any],
+              subnet_group: dict[str, Any] | None) -> Node:
+    """A ``database.instance`` node for a DB instance or cluster (``native``), linked to its network."""
     node = Node(
-        id=cluster["DBClusterArn"],
+        id=payload[f"{native}Arn"],
         cloud="aws",
         kind="database.instance",
-        native_type="AWS::RDS::DBCluster",
-        name=cluster["DBClusterIdentifier"],
-        tags=tag_map(cluster.get("TagList")),
+        native_type=f"AWS::RDS::{native}",
+        name=payload[f"{native}Identifier"],
+        tags=tag_map(payload.get("TagList")),
         props=props,
-        raw=raw_payload(cluster),
+        raw=raw_payload(payload),
     )
-    _link(ctx, node, cluster, subnet_groups.get(str(cluster.get("DBSubnetGroup"))))
+    _link(ctx, node, payload, subnet_group)
     return node
 
 
