@@ -8,37 +8,57 @@ stdout or ``-o``; progress and logs go to stderr.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from cloudwarden import __version__
 from cloudwarden.engine.cel import BACKENDS, DEFAULT_BACKEND
+from cloudwarden.engine.clouds import PROVIDERS
 from cloudwarden.engine.findings import SEVERITY_ORDER
 from cloudwarden.engine.outputs import FORMATS
 from cloudwarden.graph.model import EDGE_KINDS
-
-def _aws_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("AWS scope and credentials (standard boto3 chain)")
-    group.add_argument("--profile", help="named profile from the AWS config (SSO profiles work)")
-    group.add_argument("--region", action="append", default=[], metavar="REGION",
-                       help="region to collect (repeatable; default: the account's enabled regions)")
-    group.add_argument("--account", action="append", default=[], metavar="ID",
-                       help="account to scan through --role-arn (repeatable)")
-    group.add_argument("--organization", action="store_true",
-                       help="scan every active account of the organization (through --role-arn)")
-    group.add_argument("--role-arn", help="role to assume in each account, e.g. arn:aws:iam::{account}:role/Audit")
-    group.add_argument("--external-id", help="external id for --role-arn")
-    group.add_argument("--service", action="append", default=[], metavar="NAME",
-                       help="collect only these services (repeatable; default: all)")
-    group.add_argument("--max-workers", type=int, default=16, help="parallel API tasks (default 16)")
-
 
 def _policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policies", action="append", default=[], metavar="DIR",
                         help="policy directory (repeatable; default: the built-in pack)")
     parser.add_argument("--cel-backend", choices=BACKENDS, default=DEFAULT_BACKEND,
                         help=f"CEL implementation (default {DEFAULT_BACKEND})")
+
+
+def _scan_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """Report and policy options of ``scan``; on a cloud subcommand they default to SUPPRESS so that a
+    value given before the cloud name (``scan --format json aws``) is not reset by the subcommand."""
+
+    def value(real: object) -> object:
+        return real if default is None else default
+
+    parser.add_argument("--format", choices=sorted(FORMATS), default=value("table"),
+                        help="output format (default table)")
+    parser.add_argument("-o", "--output", metavar="FILE", default=value(None),
+                        help="write the report here instead of stdout")
+    parser.add_argument("--fail-on", choices=list(SEVERITY_ORDER), metavar="SEVERITY", default=value(None),
+                        help="exit 1 when a finding is at or above this severity (critical|high|medium|low|info)")
+    parser.add_argument("--policy", action="append", default=value([]), metavar="ID",
+                        help="evaluate only these policies")
+    parser.add_argument("--policies", action="append", default=value([]), metavar="DIR",
+                        help="policy directory (repeatable; default: the built-in pack)")
+    parser.add_argument("--cel-backend", choices=BACKENDS, default=value(DEFAULT_BACKEND),
+                        help=f"CEL implementation (default {DEFAULT_BACKEND})")
+
+
+def available_providers() -> dict[str, tuple[ModuleType, str]]:
+    """The clouds whose provider is installed, with their command modules."""
+    found = {}
+    for cloud, (module, text) in PROVIDERS.items():
+        try:
+            found[cloud] = (importlib.import_module(module), text)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,22 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = sub.add_parser("collect", help="collect a cloud estate into a snapshot file")
     csub = collect.add_subparsers(dest="cloud", required=True, metavar="CLOUD")
-    aws = csub.add_parser("aws", help="collect AWS through boto3")
-    _aws_options(aws)
-    aws.add_argument("-o", "--output", required=True, metavar="SNAPSHOT", help="snapshot file (.json or .json.gz)")
+    for cloud, (command, text) in available_providers().items():
+        cp = csub.add_parser(cloud, help=f"collect {text}")
+        command.add_options(cp)
+        cp.add_argument("-o", "--output", required=True, metavar="SNAPSHOT", help="snapshot file (.json or .json.gz)")
 
-    scan = sub.add_parser("scan", help="evaluate policies on a live estate, a snapshot or the demo")
-    scan.add_argument("cloud", nargs="?", choices=["aws"], help="collect this cloud first")
+    scan = sub.add_parser("scan", help="evaluate policies on a live estate, a snapshot or the demo",
+                          description="scan CLOUD [options] collects and evaluates; scan --snapshot FILE or "
+                          "scan --demo evaluates a saved estate.")
     scan.add_argument("--snapshot", metavar="FILE", help="evaluate a saved snapshot")
     scan.add_argument("--demo", action="store_true", help="evaluate the demo estate shipped with cloudwarden")
-    scan.add_argument("--save-snapshot", metavar="FILE", help="also write the collected snapshot")
-    scan.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default table)")
-    scan.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
-    scan.add_argument("--fail-on", choices=list(SEVERITY_ORDER), metavar="SEVERITY",
-                      help="exit 1 when a finding is at or above this severity (critical|high|medium|low|info)")
-    scan.add_argument("--policy", action="append", default=[], metavar="ID", help="evaluate only these policies")
-    _policy_options(scan)
-    _aws_options(scan)
+    _scan_options(scan, None)
+    ssub = scan.add_subparsers(dest="cloud", required=False, metavar="CLOUD")
+    for cloud, (command, text) in available_providers().items():
+        sp = ssub.add_parser(cloud, help=f"collect {text}, then evaluate")
+        sp.add_argument("--save-snapshot", metavar="FILE", help="also write the collected snapshot")
+        _scan_options(sp, argparse.SUPPRESS)
+        command.add_options(sp)
 
     paths = sub.add_parser("paths", help="attack paths between nodes of a snapshot, every hop explained",
                            description="Selectors: internet, a node id, kind:KIND, cel:EXPR (over resource). "
@@ -106,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("botocore", "boto3", "urllib3"):
+    for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "msal"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

@@ -33,6 +33,7 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     """Dispatch a parsed command line; named errors become exit 2 with a one-line message."""
     from cloudwarden.providers.aws.collector import UnknownServiceError
     from cloudwarden.providers.aws.errors import AwsCredentialsError
+    from cloudwarden.providers.errors import ProviderInputError
 
     try:
         if args.command == "collect":
@@ -49,7 +50,8 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         for problem in exc.problems:
             print(f"cloudwarden: policy error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (SnapshotError, UsageError, UnknownBackendError, UnknownServiceError, PolicyTestError) as exc:
+    except (SnapshotError, UsageError, UnknownBackendError, UnknownServiceError, PolicyTestError,
+            ProviderInputError) as exc:
         return _fail(str(exc))
     except AwsCredentialsError as exc:
         return _fail(f"AWS credentials: {exc}")
@@ -59,20 +61,11 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     return EXIT_BAD_INPUT
 
 
-def _collect_aws(args: argparse.Namespace) -> Snapshot:
-    from cloudwarden.providers.aws.collector import collect_aws
-    from cloudwarden.providers.aws.scope import AwsScope
+def _collect_cloud(args: argparse.Namespace) -> Snapshot:
+    from cloudwarden.engine.clouds import provider_command
 
-    if args.max_workers < 1:
-        raise UsageError("--max-workers must be at least 1")
-    if args.organization and not args.role_arn:
-        raise UsageError("--organization needs --role-arn to enter each account")
-    scope = AwsScope(
-        profile=args.profile, regions=args.region, accounts=args.account, organization=args.organization,
-        role_arn=args.role_arn, external_id=args.external_id, services=args.service, max_workers=args.max_workers,
-    )
-    with progress_reporter("collecting AWS", quiet=args.quiet) as progress:
-        snapshot = collect_aws(scope, __version__, progress)
+    with progress_reporter(f"collecting {args.cloud}", quiet=args.quiet) as progress:
+        snapshot = provider_command(args.cloud).collect_from_args(args, __version__, progress)
     gaps = snapshot.coverage_gaps()
     print(f"collected {len(snapshot.nodes)} nodes, {len(snapshot.edges)} edges"
           + (f"; {len(gaps)} coverage gap(s)" if gaps else ""), file=sys.stderr)
@@ -80,7 +73,7 @@ def _collect_aws(args: argparse.Namespace) -> Snapshot:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    snapshot = _collect_aws(args)
+    snapshot = _collect_cloud(args)
     write_snapshot(snapshot, args.output)
     print(f"snapshot written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -97,7 +90,7 @@ def load_pack(dirs: list[str], backend: CelBackend) -> list[Policy]:
 def _scan(args: argparse.Namespace) -> int:
     sources = [bool(args.cloud), bool(args.snapshot), bool(args.demo)]
     if sum(sources) != 1:
-        raise UsageError("scan needs exactly one of: a cloud (aws), --snapshot FILE, --demo")
+        raise UsageError("scan needs exactly one of: a cloud (aws, azure, gcp), --snapshot FILE, --demo")
     backend = get_backend(args.cel_backend)
     policies = load_pack(args.policies, backend)  # before collecting: a broken pack fails fast
     if args.policy:
@@ -112,7 +105,7 @@ def _scan(args: argparse.Namespace) -> int:
 
         snapshot, origin = load_demo(), "demo"
     else:
-        snapshot, origin = _collect_aws(args), None
+        snapshot, origin = _collect_cloud(args), None
         if args.save_snapshot:
             write_snapshot(snapshot, args.save_snapshot)
     result = evaluate(snapshot, policies, backend)
