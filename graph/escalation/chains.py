@@ -17,7 +17,7 @@ from cloudwarden.graph.model import Edge
 
 MAX_HOPS = 5
 FOLLOWED = ("can_escalate", "can_assume")
-PRINCIPAL_KINDS = ("identity.user", "identity.role")
+PRINCIPAL_KINDS = ("identity.user", "identity.role", "identity.group", "identity.service_account")
 ASSUME_TECHNIQUE = "sts-assume-role"
 
 _admin: weakref.WeakKeyDictionary[EstateGraph, dict[str, bool]] = weakref.WeakKeyDictionary()
@@ -25,13 +25,20 @@ _admin: weakref.WeakKeyDictionary[EstateGraph, dict[str, bool]] = weakref.WeakKe
 
 def _is_admin(graph: EstateGraph, node_id: str, evaluator: PermissionEvaluator | None) -> bool:
     node = graph.node(node_id)
-    if node is None or node.kind not in PRINCIPAL_KINDS or node.reference:
+    if node is None or node.kind not in PRINCIPAL_KINDS:
         return False
     cache = _admin.setdefault(graph, {})
     if node_id not in cache:
-        if evaluator is None:
-            evaluator = shared_evaluator(graph)
-        cache[node_id] = bool(evaluator.is_admin(node_id))
+        if node.cloud != "aws":
+            # Azure and GCP analyzers mark admin-equivalent grants (Owner, roles/owner) on the
+            # account; principals known only by reference (Entra objects, members) still hold them.
+            cache[node_id] = any(e.detail.get("admin") for e in graph.out_edges(node_id, "can_access"))
+        elif node.reference or node.kind not in ("identity.user", "identity.role"):
+            cache[node_id] = False
+        else:
+            if evaluator is None:
+                evaluator = shared_evaluator(graph)
+            cache[node_id] = bool(evaluator.is_admin(node_id))
     return cache[node_id]
 
 
@@ -91,7 +98,8 @@ def escalation_findings(graph: EstateGraph, max_hops: int = MAX_HOPS,
     Chains are found for every principal at once, breadth first backwards from
     the edges that end at admin, so the cost is linear in the followed edges.
     """
-    principals = [n.id for n in sorted(graph.nodes_of(*PRINCIPAL_KINDS), key=lambda n: n.id) if not n.reference]
+    principals = [n.id for n in sorted(graph.nodes_of(*PRINCIPAL_KINDS), key=lambda n: n.id)
+                  if not n.reference or n.cloud != "aws"]
     followed = {p: sorted((e for e in graph.out_edges(p) if e.kind in FOLLOWED), key=lambda e: (e.kind, e.target))
                 for p in principals}
     firm = _next_hops(graph, followed, max_hops, evaluator, conditional=False)
