@@ -19,6 +19,7 @@ from cloudwarden.engine.cel import BACKENDS, DEFAULT_BACKEND
 from cloudwarden.engine.clouds import PROVIDERS
 from cloudwarden.engine.findings import SEVERITY_ORDER
 from cloudwarden.engine.outputs import FORMATS
+from cloudwarden.engine.remediation.command import add_options as add_remediate_options
 from cloudwarden.graph.model import EDGE_KINDS
 
 def _policy_options(parser: argparse.ArgumentParser) -> None:
@@ -108,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="derive attack edges (permissions, reachability...) before querying (default on)")
     paths.add_argument("--cel-backend", choices=BACKENDS, default=DEFAULT_BACKEND,
                        help=f"CEL implementation for cel: selectors (default {DEFAULT_BACKEND})")
+
+    remediate = sub.add_parser("remediate", help="plan (and with --apply, make) safe fixes for findings",
+                               description="Sources: --findings FILE, --snapshot FILE, or a cloud to scan now. "
+                               "Prints the plan (exact API calls) unless --apply is given. Exit 1 when a fix failed.")
+    remediate.add_argument("--findings", metavar="FILE", help="findings file (scan --format json)")
+    remediate.add_argument("--snapshot", metavar="FILE", help="evaluate this snapshot with the built-in pack")
+    add_remediate_options(remediate, None)
+    rsub = remediate.add_subparsers(dest="cloud", required=False, metavar="CLOUD")
+    for cloud, (command, text) in available_providers().items():
+        rp = rsub.add_parser(cloud, help=f"collect {text} and evaluate, then remediate")
+        add_remediate_options(rp, argparse.SUPPRESS)
+        command.add_options(rp)
 
     policies = sub.add_parser("policies", help="list, validate and test policies")
     psub = policies.add_subparsers(dest="action", required=True, metavar="ACTION")

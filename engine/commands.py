@@ -9,7 +9,7 @@ from pathlib import Path
 import msgspec
 
 from cloudwarden import __version__
-from cloudwarden.engine.cel import CelBackend, UnknownBackendError, get_backend
+from cloudwarden.engine.cel import DEFAULT_BACKEND, CelBackend, UnknownBackendError, get_backend
 from cloudwarden.engine.evaluate import evaluate
 from cloudwarden.engine.outputs import RunInfo, renderer
 from cloudwarden.engine.policy import Policy, PolicyLoadError, builtin_policy_dir, load_policies
@@ -33,13 +33,18 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     """Dispatch a parsed command line; named errors become exit 2 with a one-line message."""
     from cloudwarden.providers.aws.collector import UnknownServiceError
     from cloudwarden.providers.aws.errors import AwsCredentialsError
+    from cloudwarden.engine.findings_file import FindingsFileError
+    from cloudwarden.engine.remediation.audit import AuditLogError
     from cloudwarden.providers.errors import ProviderInputError
+    from cloudwarden.providers.remediation import RemediationError
 
     try:
         if args.command == "collect":
             return _collect(args)
         if args.command == "scan":
             return _scan(args)
+        if args.command == "remediate":
+            return _remediate(args)
         if args.command == "policies":
             return _policies(args)
         if args.command == "paths":
@@ -52,6 +57,8 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         return EXIT_BAD_INPUT
     except (SnapshotError, UsageError, UnknownBackendError, UnknownServiceError, PolicyTestError,
             ProviderInputError) as exc:
+        return _fail(str(exc))
+    except (RemediationError, AuditLogError, FindingsFileError) as exc:
         return _fail(str(exc))
     except AwsCredentialsError as exc:
         return _fail(f"AWS credentials: {exc}")
@@ -118,6 +125,23 @@ def _scan(args: argparse.Namespace) -> int:
     if args.fail_on and result.at_or_above(args.fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _remediate(args: argparse.Namespace) -> int:
+    from cloudwarden.engine.findings_file import load_findings
+    from cloudwarden.engine.remediation.command import remediate, sessions
+
+    sources = [bool(args.cloud), bool(args.findings), bool(args.snapshot)]
+    if sum(sources) != 1:
+        raise UsageError("remediate needs exactly one of: --findings FILE, --snapshot FILE, a cloud (aws, azure, gcp)")
+    if args.findings:
+        findings = load_findings(args.findings)
+    else:
+        snapshot = load_snapshot(args.snapshot) if args.snapshot else _collect_cloud(args)
+        backend = get_backend(DEFAULT_BACKEND)
+        findings = evaluate(snapshot, load_pack([], backend), backend).findings
+    connect = {"aws": {"profile": args.profile}} if getattr(args, "profile", None) else {}
+    return remediate(findings, args, sessions(connect))
 
 
 def _policies(args: argparse.Namespace) -> int:
