@@ -90,3 +90,28 @@ def merge_partials(partials: Iterable[Partial], tool_version: str, collected_at:
         nodes=sorted(nodes.values(), key=lambda n: n.id),
         edges=sorted(edges.values(), key=lambda e: e.key),
     )
+
+
+def merge_snapshots(snapshots: Iterable[Snapshot], tool_version: str, collected_at: str | None = None) -> Snapshot:
+    """One snapshot of several (clouds or runs): collected nodes win over references, edges de-duplicated.
+
+    Sources of the same cloud and account are kept side by side, so each
+    run's coverage gaps stay visible.
+    """
+    nodes: dict[str, Node] = {}
+    edges: dict[tuple[str, str, str], Edge] = {}
+    sources: list[Source] = []
+    for snap in snapshots:
+        sources.extend(snap.sources)
+        for node in snap.nodes:
+            if node.id not in nodes or (nodes[node.id].reference and not node.reference):
+                nodes[node.id] = node
+        for edge in snap.edges:
+            edges.setdefault(edge.key, edge)
+    return Snapshot(
+        collected_at=collected_at or now_rfc3339(),
+        tool_version=tool_version,
+        sources=sorted(sources, key=lambda s: (s.cloud, s.account)),
+        nodes=sorted(nodes.values(), key=lambda n: n.id),
+        edges=sorted(edges.values(), key=lambda e: e.key),
+    )

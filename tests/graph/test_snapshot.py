@@ -108,3 +108,19 @@ def test_unknown_edge_kind_is_rejected(tmp_path: Path) -> None:
 def test_missing_file_is_a_snapshot_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="cannot read snapshot"):
         load_snapshot(tmp_path / "absent.json")
+
+
+def test_merging_snapshots_prefers_collected_nodes_over_references() -> None:
+    from cloudwarden.graph.merge import merge_snapshots
+    from cloudwarden.graph.model import Edge, Node, Source
+    from cloudwarden.graph.snapshot import Snapshot
+
+    a = Snapshot(sources=[Source(cloud="aws", account="1")],
+                 nodes=[Node(id="k", cloud="aws", kind="kms.key", reference=True), Node(id="b", cloud="aws", kind="storage.bucket")],
+                 edges=[Edge(source="b", target="k", kind="encrypted_by")])
+    b = Snapshot(sources=[Source(cloud="azure", account="s")],
+                 nodes=[Node(id="k", cloud="aws", kind="kms.key", name="collected")],
+                 edges=[Edge(source="b", target="k", kind="encrypted_by")])
+    merged = merge_snapshots([a, b], "t")
+    assert [(n.id, n.reference, n.name) for n in merged.nodes] == [("b", False, ""), ("k", False, "collected")]
+    assert len(merged.edges) == 1 and [s.cloud for s in merged.sources] == ["aws", "azure"]
