@@ -48,7 +48,9 @@ class GraphQueries:
         self.graph = graph
         self._exposures: dict[str, list[dict[str, Any]]] = {}
         self._upstreams: dict[str, list[str]] = {}
-        self._escalations_derived = graph is not None and any(True for _ in graph.edges("can_escalate"))
+        # Chains need escalation or impersonation edges (on GCP, impersonating an owner is the whole path).
+        self._escalations_derived = graph is not None and any(
+            True for kind in ("can_escalate", "can_assume") for _ in graph.edges(kind))
 
     def exposure(self, node_id: str) -> list[dict[str, Any]]:
         """How the internet reaches the node, directly or through load balancers (not through workloads)."""

@@ -32,7 +32,10 @@ class Analyzer:
     description: str = ""
 
 
-_MODULES: tuple[str, ...] = ("aws_can_access", "aws_can_assume", "aws_escalation", "aws_reachability")
+_MODULES: tuple[str, ...] = (
+    "aws_can_access", "aws_can_assume", "aws_escalation", "aws_reachability",
+    "gcp_can_access", "gcp_can_assume", "gcp_escalation", "gcp_reachability",
+)
 
 
 def all_analyzers() -> list[Analyzer]:

@@ -162,10 +162,14 @@ def _follow(graph: EstateGraph, nxt: dict[str, Edge], principal: str, max_hops: 
 
 def _finding(principal: str, chain: list[Edge], admin: bool) -> dict[str, Any]:
     first = next((e for e in chain if e.kind == "can_escalate"), None)
+    if first is None and chain and chain[0].detail.get("technique"):
+        first = chain[0]  # Azure / GCP impersonation edges name their own technique
     if first is None:
         technique, title, actions = ASSUME_TECHNIQUE, "Assume a more privileged role", ["sts:AssumeRole"]
     else:
-        technique, title, actions = first.detail["technique"], first.detail["title"], first.detail["actions"]
+        technique = first.detail["technique"]
+        title = first.detail.get("title") or first.detail.get("description") or technique
+        actions = first.detail.get("actions") or []
     return {
         "principal": principal,
         "technique": technique,
