@@ -34,6 +34,7 @@ class Analyzer:
 
 _MODULES: tuple[str, ...] = (
     "aws_can_access", "aws_can_assume", "aws_escalation", "aws_reachability",
+    "azure_can_access", "azure_escalation", "azure_reachability",
     "gcp_can_access", "gcp_can_assume", "gcp_escalation", "gcp_reachability",
 )
 
