@@ -79,7 +79,10 @@ def instance_nics(graph: EstateGraph, node: Node) -> list[Nic]:
 
 def instance_accounts(graph: EstateGraph, node: Node) -> list[str]:
     """Service-account emails the instance runs as."""
-    emails = [str(a.get("email")) for a in node.props.get("service_accounts") or [] if a.get("email")]
+    # Instances carry [{email, scopes}]; Workbench notebooks name their account by email alone.
+    accounts = node.props.get("service_accounts") or []
+    emails = [str(a.get("email") if isinstance(a, dict) else a) for a in accounts
+              if (a.get("email") if isinstance(a, dict) else a)]
     for edge in graph.out_edges(node.id, "runs_as"):
         target = graph.node(edge.target)
         email = (target.props.get("email") if target else None) or edge.target.partition("serviceAccount:")[2]

@@ -201,3 +201,15 @@ def test_a_workbench_notebook_with_proxy_access_and_an_external_ip_is_reachable_
                                  "status": "active", "network": {"public_ips": None, "private_ips": None}})
     detail = _graph(estate).edge(INTERNET_ID, notebook, "reaches").detail
     assert detail["authenticated"] is True and detail["ports"] == [[443, 443]]
+
+
+def test_a_notebook_naming_its_account_by_email_alone_is_understood() -> None:
+    from cloudwarden.graph.estate import EstateGraph
+    from cloudwarden.graph.model import Node
+    from cloudwarden.graph.network.gcp_exposure import instance_accounts
+    from cloudwarden.graph.snapshot import Snapshot
+
+    notebook = Node(id="//notebooks.googleapis.com/projects/p/locations/l/instances/nb", cloud="gcp",
+                    kind="ai.notebook", props={"service_accounts": ["nb@p.iam.gserviceaccount.com"]})
+    graph = EstateGraph(Snapshot(nodes=[notebook]))
+    assert instance_accounts(graph, notebook) == ["nb@p.iam.gserviceaccount.com"]

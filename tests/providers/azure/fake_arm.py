@@ -1,0 +1,300 @@
+"""A local HTTPS fake of Azure Resource Manager and Resource Graph, serving payload files.
+
+Generic on purpose: what it answers lives under ``fixtures/azure/arm/``:
+
+- ``graph/<table>.json``: the rows of a Resource Graph table (a JSON list, or an
+  object with ``data``). ``POST /providers/Microsoft.ResourceGraph/resources``
+  filters them by the request's subscriptions or management groups and pages
+  them with ``$skipToken`` (``graph_page_size`` rows a page).
+- ``rest/<lower-cased ARM path>.json``: the body of ``GET <path>``. A body with a
+  ``value`` list is paged (``arm_page_size`` items a page) with absolute
+  ``nextLink``s on this server, as ARM does.
+
+Routes are case-insensitive, every request needs a bearer token and an
+``api-version``. Faults are set by tests: ``deny_subscription`` (403 on that
+subscription's ARM paths and on Resource Graph requests naming it) and
+``fault`` (an answer with a status and headers for matching requests, e.g. a
+429 with Retry-After once). TLS comes from a throwaway ``trustme`` CA, because
+azure-core refuses bearer tokens over plain http.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import trustme
+
+ARM_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure" / "arm"
+GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+SUBSCRIPTION_PATH = re.compile(r"^/subscriptions/([^/]+)")
+
+
+@dataclass
+class Seen:
+    """One request the fake answered."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    """An answer forced on matching requests, ``times`` times (None: always)."""
+
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    code: str = "Fault"
+    table: str | None = None
+    times: int | None = 1
+
+
+class FakeArm:
+    """The fake server: ``start()``, then point clients at ``endpoint`` trusting ``ca_path``."""
+
+    def __init__(self, root: Path = ARM_FIXTURES, graph_page_size: int = 4, arm_page_size: int = 2) -> None:
+        self.root = root
+        self.graph_page_size = graph_page_size
+        self.arm_page_size = arm_page_size
+        self.requests: list[Seen] = []
+        self.denied: set[str] = set()
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._dir = tempfile.TemporaryDirectory(prefix="fake-arm-")
+        self.ca_path = str(Path(self._dir.name) / "ca.pem")
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeArm:
+        """Serve HTTPS on 127.0.0.1 on a free port, in a thread."""
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(self.ca_path)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, name="fake-arm", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and remove the CA file."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+        self._dir.cleanup()
+
+    def reset(self) -> None:
+        """Forget requests and faults (between tests)."""
+        with self._lock:
+            self.requests.clear()
+            self.denied.clear()
+            self.faults.clear()
+
+    @property
+    def endpoint(self) -> str:
+        """``https://127.0.0.1:<port>``."""
+        assert self._server is not None, "start() first"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- faults ----------------------------------------------------------------------------
+    def deny_subscription(self, subscription: str) -> None:
+        """Answer 403 AuthorizationFailed for anything about this subscription."""
+        self.denied.add(subscription.lower())
+
+    def fault(self, method: str, pattern: str, status: int, *, headers: dict[str, str] | None = None,
+              code: str = "Fault", table: str | None = None, times: int | None = 1) -> None:
+        """Answer ``status`` to requests whose method matches and lower-cased path matches ``pattern``."""
+        self.faults.append(Fault(method.upper(), re.compile(pattern, re.IGNORECASE), status, headers or {}, code, table, times))
+
+    def seen(self, method: str, pattern: str) -> list[Seen]:
+        """Requests answered so far whose method and path match."""
+        regex = re.compile(pattern, re.IGNORECASE)
+        return [r for r in self.requests if r.method == method.upper() and regex.search(r.path)]
+
+    # -- answers ---------------------------------------------------------------------------
+    def answer(self, req: Seen) -> tuple[int, dict[str, str], Any]:
+        """Status, headers and JSON body for one request."""
+        if not req.headers.get("authorization", "").startswith("Bearer "):
+            return _error(401, "AuthenticationFailed", "no bearer token")
+        if not req.query.get("api-version"):
+            return _error(400, "MissingApiVersionParameter", "the api-version query parameter is required")
+        fault = self._fault_for(req)
+        if fault:
+            return _error(fault.status, fault.code, f"injected {fault.status}", fault.headers)
+        path = req.path.lower().rstrip("/")
+        match = SUBSCRIPTION_PATH.match(path)
+        if match and match.group(1) in self.denied:
+            return _error(403, "AuthorizationFailed", f"no authorization to read subscription {match.group(1)}")
+        if req.method == "POST" and path == GRAPH_PATH:
+            return self._graph(req)
+        if req.method == "GET":
+            return self._rest(req, path)
+        return _error(404, "NotFound", f"no route for {req.method} {req.path}")
+
+    def _fault_for(self, req: Seen) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.method != req.method or not fault.pattern.search(req.path.lower()):
+                    continue
+                if fault.table and _table(req.body) != fault.table:
+                    continue
+                if fault.times is not None:
+                    if fault.times <= 0:
+                        continue
+                    fault.times -= 1
+                return fault
+        return None
+
+    def _rest(self, req: Seen, path: str) -> tuple[int, dict[str, str], Any]:
+        file = self.root / "rest" / (path.lstrip("/") + ".json")
+        if not file.is_file():
+            return _error(404, "ResourceNotFound", f"{req.path} was not found")
+        body = json.loads(file.read_text())
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+            return 200, {}, body
+        items = body["value"]
+        offset = int((req.query.get("$skiptoken") or ["0"])[0])
+        page = items[offset : offset + self.arm_page_size]
+        out: dict[str, Any] = {"value": page}
+        if offset + self.arm_page_size < len(items):
+            version = req.query["api-version"][0]
+            out["nextLink"] = f"{self.endpoint}{req.path}?api-version={version}&$skiptoken={offset + self.arm_page_size}"
+        return 200, {}, out
+
+    def _graph(self, req: Seen) -> tuple[int, dict[str, str], Any]:
+        body = req.body if isinstance(req.body, dict) else {}
+        subs = [str(s).lower() for s in body.get("subscriptions") or []]
+        groups = [str(g).lower() for g in body.get("managementGroups") or []]
+        denied = sorted(set(subs) & self.denied)
+        if denied:
+            return _error(403, "AuthorizationFailed", f"no read access to subscription(s) {', '.join(denied)}")
+        table = _table(body)
+        file = self.root / "graph" / f"{table}.json"
+        if not file.is_file():
+            return _error(400, "BadRequest", f"unknown table {table!r}")
+        data = json.loads(file.read_text())
+        rows = data.get("data", []) if isinstance(data, dict) else data
+        options = body.get("options") or {}
+        rows = [r for r in rows if self._in_scope(r, subs, groups, table, options)]
+        token = options.get("$skipToken")
+        offset = json.loads(base64.b64decode(token))["offset"] if token else int(options.get("$skip") or 0)
+        size = min(int(options.get("$top") or 1000), self.graph_page_size)
+        page = rows[offset : offset + size]
+        out: dict[str, Any] = {"totalRecords": len(rows), "count": len(page), "data": page, "facets": [],
+                               "resultTruncated": "false"}
+        if offset + size < len(rows):
+            out["$skipToken"] = base64.b64encode(json.dumps({"offset": offset + size}).encode()).decode()
+        return 200, {"x-ms-user-quota-remaining": "14", "x-ms-user-quota-resets-after": "00:00:05"}, out
+
+    def _in_scope(self, row: dict[str, Any], subs: list[str], groups: list[str], table: str,
+                  options: dict[str, Any]) -> bool:
+        """Whether a row belongs to the requested subscriptions or management-group trees."""
+        sub = str(row.get("subscriptionId") or "").lower()
+        chains = self._chains()
+        in_groups = {s for s, chain in chains.items() if set(chain) & set(groups)}
+        if sub:
+            return sub in subs or sub in in_groups
+        row_id = str(row.get("id", "")).lower()
+        group = re.match(r"^/providers/microsoft\.management/managementgroups/([^/]+)", row_id)
+        if group:  # a management group itself, or an assignment at one
+            name = group.group(1)
+            below = any(name in self._group_chain(g) or name == g for g in groups)
+            above = "above" in str(options.get("authorizationScopeFilter", "")).lower() and (
+                any(name in chains.get(s, []) for s in subs) or any(name in self._group_ancestors(g) for g in groups))
+            if table == "resourcecontainers":
+                return below
+            return below or above
+        return table == "authorizationresources"  # tenant-level rows: built-in role definitions
+
+    def _chains(self) -> dict[str, list[str]]:
+        """Subscription -> names of its management-group ancestors, from the resourcecontainers rows."""
+        file = self.root / "graph" / "resourcecontainers.json"
+        rows = json.loads(file.read_text()) if file.is_file() else []
+        chains = {}
+        for row in rows:
+            if str(row.get("type", "")).lower() == "microsoft.resources/subscriptions":
+                chain = (row.get("properties") or {}).get("managementGroupAncestorsChain") or []
+                chains[str(row.get("subscriptionId", "")).lower()] = [str(c.get("name", "")).lower() for c in chain]
+        return chains
+
+    def _group_rows(self) -> dict[str, list[str]]:
+        """Management group name -> names of its ancestors, from the resourcecontainers rows."""
+        file = self.root / "graph" / "resourcecontainers.json"
+        rows = json.loads(file.read_text()) if file.is_file() else []
+        out = {}
+        for row in rows:
+            if str(row.get("type", "")).lower() == "microsoft.management/managementgroups":
+                chain = ((row.get("properties") or {}).get("details") or {}).get("managementGroupAncestorsChain") or []
+                out[str(row.get("name", "")).lower()] = [str(c.get("name", "")).lower() for c in chain]
+        return out
+
+    def _group_chain(self, group: str) -> list[str]:
+        """A management group and its descendants."""
+        return sorted({group} | {name for name, chain in self._group_rows().items() if group in chain})
+
+    def _group_ancestors(self, group: str) -> list[str]:
+        """The ancestors of a management group."""
+        return self._group_rows().get(group, [])
+
+
+def _table(body: Any) -> str:
+    query = str((body or {}).get("query", "")) if isinstance(body, dict) else ""
+    return query.split("|", 1)[0].strip().lower()
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    return status, dict(headers or {}), {"error": {"code": code, "message": message}}
+
+
+def _handler(fake: FakeArm) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            req = Seen(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True), body,
+                       {k.lower(): v for k, v in self.headers.items()})
+            with fake._lock:
+                fake.requests.append(req)
+            status, headers, payload = fake.answer(req)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-ms-request-id", "00000000-0000-0000-0000-000000000000")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = _serve
+        do_POST = _serve
+        do_PUT = _serve
+        do_DELETE = _serve
+
+    return Handler
