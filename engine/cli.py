@@ -20,6 +20,7 @@ from cloudwarden.engine.clouds import PROVIDERS
 from cloudwarden.engine.findings import SEVERITY_ORDER
 from cloudwarden.engine.outputs import FORMATS
 from cloudwarden.engine.remediation.command import add_options as add_remediate_options
+from cloudwarden.engine.tickets.command import add_parser as add_tickets_parser
 from cloudwarden.graph.model import EDGE_KINDS
 
 def _policy_options(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,49 @@ def _scan_options(parser: argparse.ArgumentParser, default: object) -> None:
                         help="policy directory (repeatable; default: the built-in pack)")
     parser.add_argument("--cel-backend", choices=BACKENDS, default=value(DEFAULT_BACKEND),
                         help=f"CEL implementation (default {DEFAULT_BACKEND})")
+    _store_option(parser, value(None))
+    parser.add_argument("--no-store", action="store_true", default=value(False),
+                        help="do not record this scan in the history store")
+    parser.add_argument("--suppressions", metavar="FILE", default=value(None),
+                        help="YAML file of accepted findings (default: $CLOUDWARDEN_SUPPRESSIONS)")
+
+
+def _store_option(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument("--store", metavar="PATH", default=default,
+                        help="scan history database (default: $CLOUDWARDEN_STORE, else history.sqlite3 "
+                        "in the user data folder)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _history_commands(sub: argparse._SubParsersAction) -> None:
+    """``diff`` and ``history``: reading the scan history."""
+    diff = sub.add_parser("diff", help="new, resolved and unchanged findings between two scans",
+                          description="OLD and NEW are scan ids of the history store, latest, previous, or "
+                          "findings JSON files (scan --format json). Findings are matched by fingerprint. "
+                          "Exit 1 with --fail-on-new when NEW adds findings at or above it; 2 on bad input.")
+    diff.add_argument("old", metavar="OLD", help="scan id, latest, previous or findings JSON file")
+    diff.add_argument("new", metavar="NEW", help="scan id, latest, previous or findings JSON file")
+    diff.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+    diff.add_argument("-o", "--output", metavar="FILE", help="write the diff here instead of stdout")
+    diff.add_argument("--fail-on-new", choices=list(SEVERITY_ORDER), metavar="SEVERITY",
+                      help="exit 1 when a new (or newly raised) unsuppressed finding is at or above this severity")
+    _store_option(diff)
+
+    history = sub.add_parser("history", help="recorded scans with counts by severity and the trend")
+    history.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="newest N scans (default 20)")
+    history.add_argument("--by-policy", action="store_true", help="also count findings per policy")
+    history.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+    history.add_argument("-o", "--output", metavar="FILE", help="write the listing here instead of stdout")
+    _store_option(history)
 
 
 def available_providers() -> dict[str, tuple[ModuleType, str]]:
@@ -121,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         rp = rsub.add_parser(cloud, help=f"collect {text} and evaluate, then remediate")
         add_remediate_options(rp, argparse.SUPPRESS)
         command.add_options(rp)
+
+    _history_commands(sub)
+
+    add_tickets_parser(sub)
 
     policies = sub.add_parser("policies", help="list, validate and test policies")
     psub = policies.add_subparsers(dest="action", required=True, metavar="ACTION")

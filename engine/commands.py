@@ -10,12 +10,31 @@ import msgspec
 
 from cloudwarden import __version__
 from cloudwarden.engine.cel import DEFAULT_BACKEND, CelBackend, UnknownBackendError, get_backend
+from cloudwarden.engine.diff import DiffInputError
 from cloudwarden.engine.evaluate import evaluate
+from cloudwarden.engine.findings import Evaluation
 from cloudwarden.engine.outputs import RunInfo, renderer
 from cloudwarden.engine.policy import Policy, PolicyLoadError, builtin_policy_dir, load_policies
 from cloudwarden.engine.policy_tests import PolicyTestError, default_tests_dir, run_policy_tests
 from cloudwarden.engine.progress import progress_reporter
-from cloudwarden.graph.snapshot import Snapshot, SnapshotError, atomic_write_bytes, load_snapshot, write_snapshot
+from cloudwarden.engine.store import ScanMeta, Store, StoreError, open_store
+from cloudwarden.engine.suppressions import (
+    SuppressionError,
+    SuppressionReport,
+    annotate_document,
+    annotate_findings,
+    apply_suppressions,
+    load_suppressions,
+    suppressions_path,
+)
+from cloudwarden.graph.snapshot import (
+    Snapshot,
+    SnapshotError,
+    atomic_write_bytes,
+    load_snapshot,
+    now_rfc3339,
+    write_snapshot,
+)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -43,6 +62,10 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             return _collect(args)
         if args.command == "scan":
             return _scan(args)
+        if args.command == "tickets":
+            from cloudwarden.engine.tickets.command import run as run_tickets
+
+            return run_tickets(args)
         if args.command == "remediate":
             return _remediate(args)
         if args.command == "policies":
@@ -51,12 +74,24 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             from cloudwarden.engine.paths_command import run_paths
 
             return run_paths(args)
+        if args.command == "diff":
+            from cloudwarden.engine.diff import run_diff
+
+            return run_diff(args)
+        if args.command == "history":
+            from cloudwarden.engine.history import run_history
+
+            return run_history(args)
     except PolicyLoadError as exc:
         for problem in exc.problems:
             print(f"cloudwarden: policy error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SuppressionError as exc:
+        for problem in exc.problems:
+            print(f"cloudwarden: suppressions error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (SnapshotError, UsageError, UnknownBackendError, UnknownServiceError, PolicyTestError,
-            ProviderInputError) as exc:
+            ProviderInputError, StoreError, DiffInputError) as exc:
         return _fail(str(exc))
     except (RemediationError, AuditLogError, FindingsFileError) as exc:
         return _fail(str(exc))
@@ -95,36 +130,100 @@ def load_pack(dirs: list[str], backend: CelBackend) -> list[Policy]:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    started = now_rfc3339()
     sources = [bool(args.cloud), bool(args.snapshot), bool(args.demo)]
     if sum(sources) != 1:
         raise UsageError("scan needs exactly one of: a cloud (aws, azure, gcp), --snapshot FILE, --demo")
+    if args.store and args.no_store:
+        raise UsageError("--store and --no-store exclude each other")
+    # Every bad input is found before collecting: a doomed run makes no API call.
     backend = get_backend(args.cel_backend)
-    policies = load_pack(args.policies, backend)  # before collecting: a broken pack fails fast
+    policies = load_pack(args.policies, backend)
     if args.policy:
         unknown = sorted(set(args.policy) - {p.id for p in policies})
         if unknown:
             raise UsageError(f"unknown policy id(s): {', '.join(unknown)}")
         policies = [p for p in policies if p.id in args.policy]
-    if args.snapshot:
-        snapshot, origin = load_snapshot(args.snapshot), args.snapshot
-    elif args.demo:
-        from cloudwarden.engine.demo import load_demo
+    suppressions_file = suppressions_path(args.suppressions)
+    entries = load_suppressions(suppressions_file) if suppressions_file else []
+    store = None if args.no_store else open_store(args.store)
+    try:
+        snapshot, origin = _estate(args)
+        result = evaluate(snapshot, policies, backend)
+        applied = None
+        if suppressions_file:
+            tags = {n.id: n.tags for n in snapshot.nodes if n.tags}
+            applied = apply_suppressions(result, entries, suppressions_file, tags)
+            for line in applied.warnings():
+                print(f"cloudwarden: warning: {line}", file=sys.stderr)
+        trend: tuple = ()
+        if store is not None:
+            _record(store, args, snapshot, origin, policies, result, applied, started)
+            if args.format == "html":
+                from cloudwarden.engine.history import trend as history_trend
 
-        snapshot, origin = load_demo(), "demo"
-    else:
-        snapshot, origin = _collect_cloud(args), None
-        if args.save_snapshot:
-            write_snapshot(snapshot, args.save_snapshot)
-    result = evaluate(snapshot, policies, backend)
-    info = RunInfo(tool_version=__version__, snapshot=origin, collected_at=snapshot.collected_at, policies=tuple(policies))
-    report = renderer(args.format)(result, info)
+                trend = history_trend(store)
+    finally:
+        if store is not None:
+            store.close()
+    evaluated = None
+    if args.format == "junit":  # JUnit lists passing (policy, resource) pairs too
+        from cloudwarden.engine.outputs.junit import evaluated_resources
+
+        evaluated = evaluated_resources(snapshot, policies, backend)
+    info = RunInfo(tool_version=__version__, snapshot=origin, collected_at=snapshot.collected_at, policies=tuple(policies),
+                   suppressions=applied, trend=trend, evaluated=evaluated)
+    report = _render(args.format, result, info)
     if args.output:
         atomic_write_bytes(Path(args.output), report.encode())
     else:
         sys.stdout.write(report)
-    if args.fail_on and result.at_or_above(args.fail_on):
+    if args.fail_on and result.at_or_above(args.fail_on):  # suppressed findings never count
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _estate(args: argparse.Namespace) -> tuple[Snapshot, str | None]:
+    """The snapshot to evaluate and where it came from (None for a live collection)."""
+    if args.snapshot:
+        return load_snapshot(args.snapshot), args.snapshot
+    if args.demo:
+        from cloudwarden.engine.demo import load_demo
+
+        return load_demo(), "demo"
+    snapshot = _collect_cloud(args)
+    if args.save_snapshot:
+        write_snapshot(snapshot, args.save_snapshot)
+    return snapshot, None
+
+
+def _record(store: Store, args: argparse.Namespace, snapshot: Snapshot, origin: str | None, policies: list[Policy],
+            result: Evaluation, applied: SuppressionReport | None, started: str) -> None:
+    """Record the scan (one transaction) with its findings as the JSON output carries them."""
+    saved = getattr(args, "save_snapshot", None)
+    meta = ScanMeta.for_snapshot(snapshot, source=_source(origin), started_at=started, tool_version=__version__,
+                                 policies=[p.id for p in policies],
+                                 saved_snapshot=str(Path(saved).resolve()) if saved else None)
+    findings = annotate_findings(msgspec.to_builtins(result.findings), applied)
+    scan_id = store.record_scan(meta, result.summary(), findings)
+    print(f"recorded scan {scan_id} in {store.path}", file=sys.stderr)
+
+
+def _source(origin: str | None) -> str:
+    """How a scan's source is recorded: "live", "demo", or the snapshot's absolute path."""
+    if origin is None:
+        return "live"
+    return origin if origin == "demo" else str(Path(origin).resolve())
+
+
+def _render(fmt: str, result: Evaluation, info: RunInfo) -> str:
+    if fmt == "json" and isinstance(info.suppressions, SuppressionReport):
+        # The JSON document gains each suppressed finding's reason/owner/expiry and a suppressions section.
+        from cloudwarden.engine.outputs import json_format
+
+        doc = annotate_document(json_format.document(result, info), info.suppressions)
+        return msgspec.json.format(msgspec.json.encode(doc), indent=2).decode() + "\n"
+    return renderer(fmt)(result, info)
 
 
 def _remediate(args: argparse.Namespace) -> int:

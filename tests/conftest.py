@@ -77,3 +77,16 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     yield moto_endpoint
+
+
+@pytest.fixture(autouse=True)
+def isolated_history_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records scans in a store of its own, never in the user's data folder.
+
+    The folder is not the test's ``tmp_path``, so tests that list their own files see none of it;
+    a suppressions file from the developer's environment is ignored the same way.
+    """
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    monkeypatch.setenv("CLOUDWARDEN_STORE", str(path))
+    monkeypatch.delenv("CLOUDWARDEN_SUPPRESSIONS", raising=False)
+    return path
