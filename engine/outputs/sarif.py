@@ -84,7 +84,7 @@ def _location(resource: ResourceRef) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, applied: dict[str, Any]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "resource": msgspec.to_builtins(finding.resource),
         "evidence": finding.evidence,
@@ -102,7 +102,12 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "properties": properties,
     }
     if finding.suppressed:
-        result["suppressions"] = [{"kind": "external"}]  # suppressed by cloudwarden's config, not in a file
+        # Suppressed by cloudwarden's suppressions file, not by a comment in the scanned source.
+        suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
+        entry = applied.get(finding.id)
+        if entry is not None:
+            suppression["justification"] = f"{entry.reason} (owner {entry.owner}, expires {entry.expires.isoformat()})"
+        result["suppressions"] = [suppression]
     return result
 
 
@@ -142,6 +147,7 @@ def document(evaluation: Evaluation, info: RunInfo) -> dict[str, Any]:
     rules = [_rule(p.id, p.title, p.severity, list(p.categories), dict(p.compliance), dict(p.remediation),
                    p.description) for p in info.policies]
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
+    applied = info.suppressions.applied if info.suppressions is not None else {}
     for f in evaluation.findings:  # a finding from a policy the caller did not list still needs its rule
         if f.policy not in rule_index:
             rule_index[f.policy] = len(rules)
@@ -155,7 +161,7 @@ def document(evaluation: Evaluation, info: RunInfo) -> dict[str, Any]:
     run = {
         "tool": {"driver": driver},
         "invocations": [invocation],
-        "results": [_result(f, rule_index[f.policy]) for f in evaluation.findings],
+        "results": [_result(f, rule_index[f.policy], applied) for f in evaluation.findings],
         "properties": {"snapshot": info.snapshot, "collectedAt": info.collected_at, "summary": evaluation.summary()},
     }
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}

@@ -235,7 +235,7 @@ def test_sarif_marks_only_suppressed_findings_as_suppressed(evaluation: Evaluati
     results = sarif_run(evaluation, info)["results"]
     assert len(results) == len(evaluation.findings)  # suppressed ones stay, marked, as SARIF intends
     suppressed = {r["ruleId"]: r.get("suppressions") for r in results}
-    assert suppressed.pop("bucket-access-logging") == [{"kind": "external"}]
+    assert suppressed.pop("bucket-access-logging") == [{"kind": "external", "status": "accepted"}]
     assert set(suppressed.values()) == {None}
 
 

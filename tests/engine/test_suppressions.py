@@ -242,3 +242,15 @@ def test_bad_suppressions_file_exits_2_with_one_line_per_problem(capsys: pytest.
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [(f"cloudwarden: suppressions error: {rules}:5: suppression 1: "
                                          "expires 'soon' is not a date YYYY-MM-DD")]
+
+
+def test_sarif_carries_the_suppression_reason_as_its_justification(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, snapshot_file: Path) -> None:
+    rules = write(tmp_path, entry(resource="arn:aws:s3:::plain"))
+    _, out, _ = scan(capsys, snapshot_file, "--suppressions", str(rules), "--format", "sarif")
+    results = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]: r
+               for r in json.loads(out)["runs"][0]["results"]}
+    assert results["arn:aws:s3:::plain"]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "accepted (owner owner@example.com, expires 2099-12-31)"}]
+    assert "suppressions" not in results["arn:aws:s3:::prod-data"]
