@@ -1,0 +1,1 @@
+"""Google Cloud: collection (Resource Manager, Cloud Asset Inventory), offline export import, normalization."""

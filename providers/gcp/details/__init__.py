@@ -1,0 +1,1 @@
+"""Per-service reads for facts Cloud Asset Inventory does not carry, turned into inventory-shaped records."""

@@ -1,0 +1,1 @@
+"""Tests of the GCP normalizer and the offline export import."""
