@@ -7,13 +7,16 @@ this module on every run, including runs that never touch Azure.
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cloudwarden.graph.snapshot import Snapshot
 from cloudwarden.providers.errors import ProviderInputError
 
 if TYPE_CHECKING:
+    from cloudwarden.providers.azure.credentials import CredentialOptions
     from cloudwarden.providers.azure.scope import AzureScope
 
 DEFAULT_WORKERS = 8
@@ -34,11 +37,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     scope.add_argument("--ca-bundle", metavar="PEM", help="CA bundle to verify the endpoint's TLS certificate")
     scope.add_argument("--max-workers", type=int, default=DEFAULT_WORKERS, metavar="N",
                        help=f"parallel API calls (default {DEFAULT_WORKERS})")
-    scope.add_argument("--from-export", action="append", default=[], metavar="FILE",
-                       help="read `az graph query -o json` output instead of calling Azure (repeatable)")
+    scope.add_argument("--from-export", action="extend", nargs="+", default=[], metavar="FILE",
+                       help="read `az graph query -o json` output (resources, resourcecontainers, "
+                            "authorizationresources) instead of calling Azure (one or more files; repeatable)")
     cred = parser.add_argument_group("Azure credentials (default: DefaultAzureCredential: environment, "
                                      "workload identity, managed identity, Azure CLI, ...)")
     cred.add_argument("--tenant", metavar="ID", help="Entra tenant to authenticate in")
+    cred.add_argument("--authority-host", metavar="URL",
+                      help="Entra (or ADFS) authority for sign-in, e.g. https://login.microsoftonline.us "
+                           "(default: $AZURE_AUTHORITY_HOST, else the endpoint's cloud); a host Microsoft does not "
+                           "list (Azure Stack, private clouds) is used without instance discovery")
     cred.add_argument("--client-id", metavar="ID",
                       help="service principal application id; the secret comes from AZURE_CLIENT_SECRET "
                            "or --client-certificate, never from the command line")
@@ -48,8 +56,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                       help="use the managed identity of this machine (a user-assigned one by its client id)")
 
 
-LIVE_ONLY = ("subscription", "management_group", "endpoint", "token_scope", "ca_bundle", "tenant", "client_id",
-             "client_certificate", "managed_identity")
+LIVE_ONLY = ("subscription", "management_group", "endpoint", "token_scope", "ca_bundle", "tenant", "authority_host",
+             "client_id", "client_certificate", "managed_identity")
 
 
 def collect_from_args(args: argparse.Namespace, tool_version: str,
@@ -70,14 +78,12 @@ def collect_from_args(args: argparse.Namespace, tool_version: str,
 
 
 def scope_from_args(args: argparse.Namespace) -> AzureScope:
-    """The ``AzureScope`` that parsed flags describe."""
-    from cloudwarden.providers.azure.scope import AzureScope
-
+    """The ``AzureScope`` that parsed flags describe (with the sign-in authority and CA of the flags)."""
     workers = getattr(args, "max_workers", DEFAULT_WORKERS)
     if workers < 1:
         raise ProviderInputError("--max-workers must be at least 1")
     managed = getattr(args, "managed_identity", None)
-    return AzureScope(
+    return _cli_scope_class()(
         subscriptions=list(getattr(args, "subscription", None) or []),
         management_groups=list(getattr(args, "management_group", None) or []),
         tenant=getattr(args, "tenant", None),
@@ -89,4 +95,25 @@ def scope_from_args(args: argparse.Namespace) -> AzureScope:
         token_scope=getattr(args, "token_scope", None),
         ca_bundle=getattr(args, "ca_bundle", None),
         max_workers=workers,
+        authority_host=getattr(args, "authority_host", None),
     )
+
+
+@functools.cache
+def _cli_scope_class() -> type[AzureScope]:
+    """``AzureScope`` plus the flags only sign-in needs (imported late: no Azure SDK at parser time)."""
+    from cloudwarden.providers.azure.scope import AzureScope
+
+    @dataclass
+    class CliScope(AzureScope):
+        """A scope whose credential options also carry ``--authority-host`` and ``--ca-bundle``."""
+
+        authority_host: str | None = None
+
+        def credential_options(self) -> CredentialOptions:
+            """The credential part of the scope, with the authority host and the CA bundle."""
+            return replace(super().credential_options(), authority_host=self.authority_host,
+                           connection_verify=self.ca_bundle)
+
+    CliScope.__qualname__ = "CliScope"
+    return CliScope

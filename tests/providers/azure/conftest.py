@@ -2,12 +2,18 @@
 
 ``azure_fake`` gives ``(endpoint, ca_path, credential)`` (and ``.server`` for faults
 and request logs); the server runs once per session and is reset per test.
+``service_principal(server)`` registers a service principal with the fake's
+authority and puts its secret in ``AZURE_CLIENT_SECRET``, yielding the sign-in
+flags of ``cloudwarden scan azure``; ``loopback_only`` makes resolving any host
+but the loopback fail, so a test proves no request left 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +28,12 @@ PROD = "11111111-1111-4111-8111-111111111111"
 DEV = "22222222-2222-4222-8222-222222222222"
 SANDBOX = "33333333-3333-4333-8333-333333333333"
 TENANT = "aaaaaaaa-0000-4000-8000-000000000000"
+CLIENT_ID = "c1e00000-0000-4000-8000-0000000000c1"
+CLIENT_SECRET = "Fake~Client.Secret-for_tests-0nly"
+AZURE_VARS = ("CLOUDWARDEN_AZURE_ENDPOINT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID",
+              "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_AUTHORITY_HOST",
+              "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass
@@ -90,8 +102,48 @@ def azure_fake_server() -> Iterator[FakeArm]:
 def azure_fake(azure_fake_server: FakeArm, monkeypatch: pytest.MonkeyPatch) -> AzureFake:
     """A reset fake, a clean Azure environment and a static token credential."""
     azure_fake_server.reset()
-    for var in ("CLOUDWARDEN_AZURE_ENDPOINT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID",
-                "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_AUTHORITY_HOST",
-                "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+    for var in AZURE_VARS:
         monkeypatch.delenv(var, raising=False)
     return AzureFake(azure_fake_server.endpoint, azure_fake_server.ca_path, StaticTokenCredential(), azure_fake_server)
+
+
+def sign_in_args(server: FakeArm) -> list[str]:
+    """Flags of ``scan azure``/``collect azure`` that sign in at the fake as the test service principal."""
+    return ["--tenant", TENANT, "--client-id", CLIENT_ID, "--authority-host", server.endpoint,
+            "--endpoint", server.endpoint, "--ca-bundle", server.ca_path]
+
+
+@contextmanager
+def service_principal(server: FakeArm) -> Iterator[list[str]]:
+    """A clean Azure environment with the service principal's secret set and registered; yields the sign-in flags."""
+    with pytest.MonkeyPatch.context() as patch:
+        for var in AZURE_VARS:
+            patch.delenv(var, raising=False)
+        patch.setenv("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        server.register_client(CLIENT_ID, CLIENT_SECRET)
+        yield sign_in_args(server)
+
+
+@contextmanager
+def loopback_guard() -> Iterator[list[str]]:
+    """Resolving any host but the loopback fails while active; yields every host name asked for."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        asked.append(name)
+        if name not in LOOPBACK:
+            raise socket.gaierror(socket.EAI_NONAME, f"this test allows no host but the loopback, not {name}")
+        return real(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", guarded)
+        yield asked
+
+
+@pytest.fixture
+def loopback_only() -> Iterator[list[str]]:
+    """No request may leave 127.0.0.1 during the test; gives the host names resolved."""
+    with loopback_guard() as asked:
+        yield asked

@@ -10,7 +10,13 @@ Generic on purpose: what it answers lives under ``fixtures/azure/arm/``:
   ``value`` list is paged (``arm_page_size`` items a page) with absolute
   ``nextLink``s on this server, as ARM does.
 
-Routes are case-insensitive, every request needs a bearer token and an
+The same server plays the Entra authority for a service principal's sign-in
+(``--authority-host``): ``GET /{tenant}/v2.0/.well-known/openid-configuration``
+and the client-credentials grant ``POST /{tenant}/oauth2/v2.0/token``, which
+checks the ``client_id``/``client_secret`` registered with ``register_client``
+and returns a JSON token (remembered in ``issued``).
+
+ARM routes are case-insensitive, every request needs a bearer token and an
 ``api-version``. Faults are set by tests: ``deny_subscription`` (403 on that
 subscription's ARM paths and on Resource Graph requests naming it) and
 ``fault`` (an answer with a status and headers for matching requests, e.g. a
@@ -37,6 +43,8 @@ import trustme
 ARM_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure" / "arm"
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 SUBSCRIPTION_PATH = re.compile(r"^/subscriptions/([^/]+)")
+OPENID_PATH = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$", re.IGNORECASE)
+TOKEN_PATH = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$", re.IGNORECASE)
 
 
 @dataclass
@@ -73,6 +81,8 @@ class FakeArm:
         self.requests: list[Seen] = []
         self.denied: set[str] = set()
         self.faults: list[Fault] = []
+        self.clients: dict[str, str] = {}
+        self.issued: list[str] = []
         self._lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="fake-arm-")
         self.ca_path = str(Path(self._dir.name) / "ca.pem")
@@ -105,6 +115,8 @@ class FakeArm:
             self.requests.clear()
             self.denied.clear()
             self.faults.clear()
+            self.clients.clear()
+            self.issued.clear()
 
     @property
     def endpoint(self) -> str:
@@ -122,6 +134,10 @@ class FakeArm:
         """Answer ``status`` to requests whose method matches and lower-cased path matches ``pattern``."""
         self.faults.append(Fault(method.upper(), re.compile(pattern, re.IGNORECASE), status, headers or {}, code, table, times))
 
+    def register_client(self, client_id: str, secret: str) -> None:
+        """Let a service principal sign in with this secret (client-credentials grant)."""
+        self.clients[client_id] = secret
+
     def seen(self, method: str, pattern: str) -> list[Seen]:
         """Requests answered so far whose method and path match."""
         regex = re.compile(pattern, re.IGNORECASE)
@@ -130,6 +146,9 @@ class FakeArm:
     # -- answers ---------------------------------------------------------------------------
     def answer(self, req: Seen) -> tuple[int, dict[str, str], Any]:
         """Status, headers and JSON body for one request."""
+        sign_in = self._sign_in(req)
+        if sign_in is not None:
+            return sign_in
         if not req.headers.get("authorization", "").startswith("Bearer "):
             return _error(401, "AuthenticationFailed", "no bearer token")
         if not req.query.get("api-version"):
@@ -146,6 +165,45 @@ class FakeArm:
         if req.method == "GET":
             return self._rest(req, path)
         return _error(404, "NotFound", f"no route for {req.method} {req.path}")
+
+    # -- Entra sign-in ---------------------------------------------------------------------
+    def _sign_in(self, req: Seen) -> tuple[int, dict[str, str], Any] | None:
+        """The authority's answers (no bearer token needed), or None for an ARM request."""
+        openid = OPENID_PATH.match(req.path)
+        if openid and req.method == "GET":
+            base = f"{self.endpoint}/{openid.group(1)}"
+            return 200, {}, {
+                "issuer": f"{base}/v2.0",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "tenant_region_scope": "EU",
+            }
+        if TOKEN_PATH.match(req.path) and req.method == "POST":
+            return self._token(req.body if isinstance(req.body, dict) else {})
+        return None
+
+    def _token(self, form: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """The client-credentials grant: a bearer token for a registered client with its secret."""
+        if form.get("grant_type") != "client_credentials":
+            return 400, {}, {"error": "unsupported_grant_type", "error_description": "AADSTS70003: unsupported grant type"}
+        if not form.get("scope"):
+            return 400, {}, {"error": "invalid_request", "error_description": "AADSTS90014: scope is missing"}
+        client = str(form.get("client_id") or "")
+        if client not in self.clients:
+            return 400, {}, {"error": "unauthorized_client",
+                             "error_description": f"AADSTS700016: Application with identifier '{client}' was not found."}
+        if form.get("client_secret") != self.clients[client]:
+            return 401, {}, {"error": "invalid_client",
+                             "error_description": "AADSTS7000215: Invalid client secret provided."}
+        with self._lock:
+            token = f"fake-entra-token-{len(self.issued) + 1}"
+            self.issued.append(token)
+        return 200, {}, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
     def _fault_for(self, req: Seen) -> Fault | None:
         with self._lock:
@@ -273,10 +331,14 @@ def _handler(fake: FakeArm) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+            body: Any = None
+            if raw and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
+                body = {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+            elif raw:
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
             req = Seen(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True), body,
                        {k.lower(): v for k, v in self.headers.items()})
             with fake._lock:
