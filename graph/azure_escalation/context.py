@@ -79,6 +79,7 @@ class EscalationContext:
                              key=lambda n: n.id)
         self.subscriptions = sorted(n.id for n in graph.nodes_of("account") if n.cloud == "azure")
         self._more: dict[tuple[str, str], bool] = {}
+        self._vault_index: dict[str, list[Node]] | None = None
         self._scopes: dict[str, frozenset[str]] = {}
         self._compute_of: tuple[str, list[tuple[Node, str, list[str]]]] = ("", [])
 
@@ -123,11 +124,29 @@ class EscalationContext:
         for grant in self.auth.grants(identity):
             if (grant.role, grant.scope) not in mine and not self.auth.is_admin(principal, grant.scope):
                 return True
-        for vault in self.vaults:
-            if vault_access_policies(vault) and self.auth.access_policy(identity, vault) and not (
+        for vault in self.vaults_with_policies_for(identity):
+            if self.auth.access_policy(identity, vault) and not (
                     self.auth.access_policy(principal, vault) or self.auth.is_admin(principal, vault.id)):
                 return True
         return False
+
+    def vaults_with_policies_for(self, principal: str) -> list[Node]:
+        """Vaults whose access policies name the principal or one of its groups (indexed once, not per pair)."""
+        if self._vault_index is None:
+            index: dict[str, list[Node]] = {}
+            for vault in self.vaults:
+                for entry in vault_access_policies(vault) or []:
+                    holder = entry["principal"] if entry["principal"] in self.graph else self.auth.resolve(
+                        entry["object_id"])
+                    bucket = index.setdefault(holder, [])
+                    if not bucket or bucket[-1] is not vault:
+                        bucket.append(vault)
+            self._vault_index = index
+        found: dict[str, Node] = {}
+        for holder in self.auth.identities_of(principal):
+            for vault in self._vault_index.get(holder, ()):
+                found[vault.id] = vault
+        return [found[k] for k in sorted(found)]
 
     def identities_within(self, scope: str) -> list[tuple[str, str | None]]:
         """(identity, through which compute) for compute inside ``scope`` and user-assigned identities in it."""
