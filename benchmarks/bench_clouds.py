@@ -41,11 +41,15 @@ def azure_export(copies: int) -> str:
     from cloudwarden.providers.azure.normalize.builtin_roles import builtin_roles
 
     rows = json.loads((ROOT / "fixtures/azure/rows/planted-subscription.json").read_text())
-    shared = [r for r in rows if r["type"].lower() == "microsoft.management/managementgroups"]
+    # Management groups and the assignments made at them exist once per tenant, not per subscription.
+    shared = [r for r in rows if r["type"].lower() == "microsoft.management/managementgroups"
+              or "/providers/microsoft.management/managementgroups/" in
+              str((r.get("properties") or {}).get("scope", "")).lower()]
     cloned = [r for r in rows if r not in shared]
     keep = {g.lower() for g in _GUID.findall(json.dumps(shared))}
     keep |= {str(k).rsplit("/", 1)[-1].lower() for k in builtin_roles()}
     keep |= {str(r.get("tenantId", "")).lower() for r in rows}
+    keep -= {str(r.get("subscriptionId", "")).lower() for r in cloned}  # every copy is its own subscription
     text = json.dumps(cloned)
     out = list(shared)
     for i in range(copies):

@@ -93,8 +93,8 @@ def compute(ctx: EscalationContext, technique: Technique, principal: Node) -> It
 def identity_attach(ctx: EscalationContext, technique: Technique, principal: Node) -> Iterator[Escalation]:
     """A user-assigned identity the principal may assign, and a VM it can both modify and run code on (or create)."""
     assignable = []
-    for identity in ctx.identities:
-        if not ctx.reachable(principal.id, identity.id) or not ctx.grants_more(principal.id, identity.id):
+    for identity in ctx.identities_for(principal.id):
+        if not ctx.grants_more(principal.id, identity.id):
             continue
         assign = ctx.permit(principal.id, ((ASSIGN_IDENTITY,),), identity.id)
         if assign is not None:
@@ -129,8 +129,8 @@ def _controlled_vm(ctx: EscalationContext, principal: Node) -> tuple[str, Permit
 
 def federated_credential(ctx: EscalationContext, technique: Technique, principal: Node) -> Iterator[Escalation]:
     """A user-assigned identity the principal can add a federated credential to."""
-    for identity in ctx.identities:
-        if not ctx.reachable(principal.id, identity.id) or not ctx.grants_more(principal.id, identity.id):
+    for identity in ctx.identities_for(principal.id):
+        if not ctx.grants_more(principal.id, identity.id):
             continue
         permit = ctx.permit(principal.id, technique.options, identity.id)
         if permit is not None:
@@ -139,8 +139,8 @@ def federated_credential(ctx: EscalationContext, technique: Technique, principal
 
 def vault(ctx: EscalationContext, technique: Technique, principal: Node) -> Iterator[Escalation]:
     """A Key Vault in access-policy mode whose policies the principal can rewrite."""
-    for node in ctx.vaults:
-        if rbac_mode(node) is True or not ctx.reachable(principal.id, node.id):
+    for node in ctx.vaults_for(principal.id):
+        if rbac_mode(node) is True:
             continue
         if ctx.auth.is_admin(principal.id, node.id):
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from cloudwarden.graph.azure_escalation.catalogue import Options, Technique
@@ -80,6 +81,7 @@ class EscalationContext:
         self.subscriptions = sorted(n.id for n in graph.nodes_of("account") if n.cloud == "azure")
         self._more: dict[tuple[str, str], bool] = {}
         self._vault_index: dict[str, list[Node]] | None = None
+        self._scope_index: dict[str, dict[str, list[int]]] = {}
         self._scopes: dict[str, frozenset[str]] = {}
         self._compute_of: tuple[str, list[tuple[Node, str, list[str]]]] = ("", [])
 
@@ -93,8 +95,31 @@ class EscalationContext:
     def compute_for(self, principal: str) -> list[tuple[Node, str, list[str]]]:
         """The compute resources some grant of the principal covers (computed once per principal)."""
         if self._compute_of[0] != principal:
-            self._compute_of = (principal, [c for c in self.compute if self.reachable(principal, c[0].id)])
+            self._compute_of = (principal, self.covered(principal, "compute", self.compute, lambda c: c[0].id))
         return self._compute_of[1]
+
+    def identities_for(self, principal: str) -> list[Node]:
+        """User-assigned identities some grant of the principal covers."""
+        return self.covered(principal, "identities", self.identities, lambda n: n.id)
+
+    def vaults_for(self, principal: str) -> list[Node]:
+        """Key Vaults some grant of the principal covers."""
+        return self.covered(principal, "vaults", self.vaults, lambda n: n.id)
+
+    def covered(self, principal: str, name: str, items: list[Any], key: Callable[[Any], str]) -> list[Any]:
+        """The items under any scope the principal holds a grant at, in their original order.
+
+        Targets are indexed once by every scope that covers them, so a principal
+        visits only what its grants reach (not every target of the estate).
+        """
+        index = self._scope_index.get(name)
+        if index is None:
+            index = self._scope_index[name] = {}
+            for position, item in enumerate(items):
+                for scope in self.auth.tree.chain(key(item).lower()):
+                    index.setdefault(scope, []).append(position)
+        positions = {p for g in self.auth.grants(principal) for p in index.get(g.scope, ())}
+        return [items[p] for p in sorted(positions)]
 
     def permit(self, principal: str, options: Options, scope: str) -> Permit | None:
         """The first alternative whose operations are all allowed at ``scope`` (unconditional ones first)."""

@@ -109,6 +109,8 @@ class AzureAuthorization:
         self.tree = scopes.ScopeTree(graph)
         self.roles: dict[str, RoleDefinition] = {}
         self.denies: list[DenyAssignment] = []
+        self._denies_cache: dict[str, list[DenyAssignment]] = {}
+        self._deny_scopes: dict[str, dict[str, list[DenyAssignment]]] = {}
         self._by_object_id: dict[str, str] = {}
         self._direct: dict[str, list[Grant]] = {}
         self._groups: dict[str, list[str]] = {}
@@ -225,17 +227,30 @@ class AzureAuthorization:
 
     def denies_on(self, principal: str) -> list[DenyAssignment]:
         """Every deny assignment whose principals (minus exclusions) include the principal, at any scope."""
-        names = self._names(principal)
-        return [d for d in self.denies if d.principals & (names | {EVERYONE}) and not d.excluded & names]
+        found = self._denies_cache.get(principal)
+        if found is None:
+            names = self._names(principal)
+            found = [d for d in self.denies if d.principals & (names | {EVERYONE}) and not d.excluded & names]
+            self._denies_cache[principal] = found
+        return found
 
     def denied(self, principal: str, action: str, scope: str, data_action: bool = False) -> list[DenyAssignment]:
         """Deny assignments that block the operation for the principal at ``scope``."""
         if not self.denies:
             return []
         scope = scopes.normalize(scope)
+        by_scope = self._deny_scopes.get(principal)
+        if by_scope is None:
+            by_scope = {}
+            for deny in self.denies_on(principal):
+                by_scope.setdefault(deny.scope, []).append(deny)
+            self._deny_scopes[principal] = by_scope
+        if not by_scope:
+            return []
         found = []
-        for deny in self.denies_on(principal):
-            applies = scope == deny.scope if not deny.children else self.tree.covers(deny.scope, scope)
+        # Only denies at a scope of the chain can apply: there, and below it unless they exclude children.
+        for deny in (d for at in self.tree.chain(scope) for d in by_scope.get(at, ())):
+            applies = scope == deny.scope if not deny.children else True
             # A deny block under a condition may not apply: only unconditional ones are counted.
             if applies and any(b.allows(action, data_action) and not b.condition for b in deny.blocks):
                 found.append(deny)
