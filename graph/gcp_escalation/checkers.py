@@ -107,11 +107,11 @@ class Context:
         """The account holds a binding the principal does not cover (a role holding as much, at that scope or above)."""
         if account == principal:
             return False
-        mine = self.auth.grants(principal)
+        mine = self.auth.grants_by_scope(principal)
         for theirs in self.auth.grants(account):
-            above = set(self.auth.hierarchy.ancestors(theirs.scope))
+            above = dict.fromkeys(self.auth.hierarchy.ancestors(theirs.scope))
             covered = self.auth.is_admin(principal, theirs.scope) or any(
-                b.scope in above and not b.condition and self._covers(b, theirs) for b in mine)
+                not b.condition and self._covers(b, theirs) for scope in above for b in mine.get(scope, ()))
             if not covered:
                 return True
         return False

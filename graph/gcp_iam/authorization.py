@@ -85,6 +85,8 @@ class GcpAuthorization:
         self.hierarchy = Hierarchy(graph)
         self.index = BindingIndex.build(graph, self.hierarchy)
         self._grants: dict[str, list[Binding]] = {}
+        self._by_scope: dict[str, dict[str, list[Binding]]] = {}
+        self._admin_bindings: dict[str, list[Binding]] = {}
         self._conditions: dict[tuple[str, Any], bool | None] = {}
         self._universes: dict[str, tuple[str, ...]] = {}
         self._deny_names: dict[str, set[str]] = {}
@@ -109,8 +111,18 @@ class GcpAuthorization:
 
     def grants_on(self, principal: str, resource: str) -> list[Binding]:
         """The principal's bindings whose scope is the resource or above it."""
-        above = set(self.hierarchy.ancestors(resource))
-        return [b for b in self.grants(principal) if b.scope in above]
+        by_scope = self.grants_by_scope(principal)
+        return [b for scope in dict.fromkeys(self.hierarchy.ancestors(resource)) for b in by_scope.get(scope, ())]
+
+    def grants_by_scope(self, principal: str) -> dict[str, list[Binding]]:
+        """The principal's bindings indexed by scope (a user bound in every project looks up only its ancestors)."""
+        found = self._by_scope.get(principal)
+        if found is None:
+            found = {}
+            for binding in self.grants(principal):
+                found.setdefault(binding.scope, []).append(binding)
+            self._by_scope[principal] = found
+        return found
 
     # --- permissions ------------------------------------------------------------------
 
@@ -205,8 +217,12 @@ class GcpAuthorization:
 
     def admin_bindings(self, principal: str) -> list[Binding]:
         """Unconditional owner-equivalent bindings on organizations, folders or projects."""
-        return [b for b in self.grants(principal) if b.permissions.everything and self.hierarchy.is_scope(b.scope)
+        found = self._admin_bindings.get(principal)
+        if found is None:
+            found = self._admin_bindings[principal] = [
+                b for b in self.grants(principal) if b.permissions.everything and self.hierarchy.is_scope(b.scope)
                 and self.condition(b, self.graph.node(b.scope), b.scope, None) is True]
+        return found
 
     def admin_projects(self, principal: str) -> dict[str, list[Binding]]:
         """Projects the principal administers, each with the bindings that make it admin there."""
