@@ -155,10 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"CEL implementation for cel: selectors (default {DEFAULT_BACKEND})")
 
     remediate = sub.add_parser("remediate", help="plan (and with --apply, make) safe fixes for findings",
-                               description="Sources: --findings FILE, --snapshot FILE, or a cloud to scan now. "
+                               description="Sources: --findings FILE, --snapshot FILE, or a cloud to scan now; with --findings or "
+                               "--snapshot, a cloud name only brings its sign-in options (remediate gcp --key-file K "
+                               "--findings F). "
                                "Prints the plan (exact API calls) unless --apply is given. Exit 1 when a fix failed.")
-    remediate.add_argument("--findings", metavar="FILE", help="findings file (scan --format json)")
-    remediate.add_argument("--snapshot", metavar="FILE", help="evaluate this snapshot with the built-in pack")
     add_remediate_options(remediate, None)
     rsub = remediate.add_subparsers(dest="cloud", required=False, metavar="CLOUD")
     for cloud, (command, text) in available_providers().items():

@@ -230,17 +230,16 @@ def _remediate(args: argparse.Namespace) -> int:
     from cloudwarden.engine.findings_file import load_findings
     from cloudwarden.engine.remediation.command import remediate, sessions
 
-    sources = [bool(args.cloud), bool(args.findings), bool(args.snapshot)]
-    if sum(sources) != 1:
-        raise UsageError("remediate needs exactly one of: --findings FILE, --snapshot FILE, a cloud (aws, azure, gcp)")
+    if bool(args.findings) + bool(args.snapshot) > 1 or not (args.cloud or args.findings or args.snapshot):
+        raise UsageError("remediate needs one of: --findings FILE, --snapshot FILE, a cloud (aws, azure, gcp) "
+                         "to scan now; a cloud after --findings/--snapshot gives its sign-in options")
     if args.findings:
         findings = load_findings(args.findings)
     else:
         snapshot = load_snapshot(args.snapshot) if args.snapshot else _collect_cloud(args)
         backend = get_backend(DEFAULT_BACKEND)
         findings = evaluate(snapshot, load_pack([], backend), backend).findings
-    connect = {"aws": {"profile": args.profile}} if getattr(args, "profile", None) else {}
-    return remediate(findings, args, sessions(connect))
+    return remediate(findings, args, sessions({}, args))
 
 
 def _policies(args: argparse.Namespace) -> int:

@@ -34,6 +34,9 @@ def add_options(parser: argparse.ArgumentParser, default: object) -> None:
     def value(real: object) -> object:
         return real if default is None else default
 
+    parser.add_argument("--findings", metavar="FILE", default=value(None), help="findings file (scan --format json)")
+    parser.add_argument("--snapshot", metavar="FILE", default=value(None),
+                        help="evaluate this snapshot with the built-in pack")
     parser.add_argument("--policy", action="append", default=value([]), metavar="ID",
                         help="only findings of these policies (repeatable; globs)")
     parser.add_argument("--resource", action="append", default=value([]), metavar="ID",
@@ -48,8 +51,13 @@ def add_options(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", default=value(None), help="write the plan/result here")
 
 
-def sessions(connect_options: dict[str, object]) -> Callable[[str], Session]:
-    """A per-cloud session opener, each cloud connected once, on first use."""
+def sessions(connect_options: dict[str, object], args: argparse.Namespace | None = None) -> Callable[[str], Session]:
+    """A per-cloud session opener, each cloud connected once, on first use.
+
+    The cloud named on the command line (``remediate gcp --key-file ...``)
+    connects with its flags; other clouds with ``connect_options`` or their
+    defaults (environment, default credential chains).
+    """
     opened: dict[str, Session] = {}
 
     def session_for(cloud: str) -> Session:
@@ -57,7 +65,10 @@ def sessions(connect_options: dict[str, object]) -> Callable[[str], Session]:
             module = provider_module(cloud)
             if module is None:
                 raise RemediationError(f"no remediation support installed for {cloud}")
-            opened[cloud] = module.connect(**connect_options.get(cloud, {}))  # type: ignore[union-attr]
+            if args is not None and getattr(args, "cloud", None) == cloud:
+                opened[cloud] = module.connect_from_args(args)
+            else:
+                opened[cloud] = module.connect(**connect_options.get(cloud, {}))  # type: ignore[union-attr]
         return opened[cloud]
 
     return session_for

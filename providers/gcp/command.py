@@ -31,7 +31,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     creds.add_argument("--endpoint", metavar="URL",
                        help="API endpoint for every Google API, '{service}' standing for the API's short name "
                        "(default: $CLOUDWARDEN_GCP_ENDPOINT, else Google's public endpoints)")
-    parser.add_argument("--from-export", action="append", default=[], metavar="FILE",
+    parser.add_argument("--from-export", action="extend", nargs="+", default=[], metavar="FILE",
                         help="read Cloud Asset Inventory export files (gcloud asset export NDJSON or "
                         "gcloud asset list --format=json) instead of calling the APIs (repeatable)")
     parser.add_argument("--max-workers", type=int, default=8, metavar="N", help="parallel API calls (default 8)")

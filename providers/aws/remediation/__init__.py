@@ -82,3 +82,8 @@ class AwsSession:
 def connect(profile: str | None = None) -> AwsSession:
     """The session remediation runs with."""
     return AwsSession(profile)
+
+
+def connect_from_args(args: Any) -> AwsSession:
+    """The session that ``remediate aws [flags]`` asks for (``--profile``)."""
+    return AwsSession(getattr(args, "profile", None))

@@ -208,3 +208,15 @@ def _default_credential(authority: str | None) -> Any:
 def connect(credential: Any = None, endpoint: str | None = None, ca_bundle: str | None = None) -> AzureSession:
     """The session remediation runs with."""
     return AzureSession(credential, endpoint, ca_bundle)
+
+
+def connect_from_args(args: Any) -> AzureSession:
+    """The session that ``remediate azure [flags]`` asks for: the same sign-in options as collection."""
+    from cloudwarden.providers.azure.command import scope_from_args
+    from cloudwarden.providers.azure.credentials import build_credential
+    from cloudwarden.providers.azure.scope import resolve_endpoint
+
+    scope = scope_from_args(args)
+    endpoint = resolve_endpoint(scope.endpoint, scope.token_scope)
+    credential = build_credential(scope.credential_options(), endpoint.authority)
+    return AzureSession(credential, scope.endpoint, scope.ca_bundle)

@@ -123,6 +123,16 @@ def _org_policies(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
+def canonical(value: Any) -> Any:
+    """``value`` with every map's keys sorted: the live client's protobuf maps iterate in a per-process
+    order, and the snapshot (raw payloads, labels, flag maps) must not change from one run to the next."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
 def read_asset(record: dict[str, Any]) -> Asset | None:
     """One record as an :class:`Asset`; None when it names no resource."""
     name = record.get("name")
@@ -133,7 +143,7 @@ def read_asset(record: dict[str, Any]) -> Asset | None:
     return Asset(
         name=name,
         asset_type=asset_type_of(record),
-        data=dict(data) if isinstance(data, dict) else {},
+        data=canonical(data) if isinstance(data, dict) else {},
         parent=(resource or {}).get("parent") or None,
         location=(resource or {}).get("location") or None,
         ancestors=[str(a) for a in record.get("ancestors") or () if a],
@@ -160,7 +170,11 @@ def _merge(into: Asset, other: Asset) -> None:
 
 
 def merge_assets(records: Iterable[dict[str, Any]]) -> list[Asset]:
-    """Records merged by resource name, in first-seen order (records without a name are skipped)."""
+    """Records merged by resource name, sorted by name (records without a name are skipped).
+
+    The order is the names', not the input's: a live run gathers records from parallel
+    tasks and an import from files in any order, and both must give the same snapshot.
+    """
     assets: dict[str, Asset] = {}
     for record in records:
         if not isinstance(record, dict):
@@ -172,4 +186,4 @@ def merge_assets(records: Iterable[dict[str, Any]]) -> list[Asset]:
             _merge(assets[asset.name], asset)
         else:
             assets[asset.name] = asset
-    return list(assets.values())
+    return sorted(assets.values(), key=lambda a: a.name)

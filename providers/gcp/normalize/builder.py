@@ -20,7 +20,8 @@ from cloudwarden.graph.model import CoverageGap, Edge, Node
 from cloudwarden.providers.gcp.normalize import names
 from cloudwarden.providers.gcp.normalize.assets import Asset
 
-Key = tuple[str, str, str | None]  # (account, service family, region) of a partial
+Key = tuple[str | None, str, str | None]  # (account, service family, region) of a partial
+UNATTRIBUTED = "unattributed"  # the Source account of things no project or organization can be named for
 
 
 class Builder:
@@ -34,7 +35,7 @@ class Builder:
         self.gaps: list[tuple[Key, CoverageGap]] = []
         self._owner: dict[str, Key] = {}
         self._edge_owner: dict[tuple[str, str, str], Key] = {}
-        self._current: Key = ("unknown", "resourcemanager", None)
+        self._current: Key = (None, "resourcemanager", None)  # outside any handler: settled in partials()
         self._depth = 0
         self.by_type: dict[str, list[Asset]] = defaultdict(list)
         self.names: set[str] = set()
@@ -152,7 +153,7 @@ class Builder:
             self.nodes[node_id] = Node(id=node_id, cloud="gcp", kind=kind, name=name or names.basename(node_id),
                                        account=self.project_id(project) if project else None,
                                        props=dict(props), reference=True)
-            self._owner[node_id] = (self._current[0], self._current[1], None)
+            self._owner[node_id] = (self.nodes[node_id].account or self._current[0], self._current[1], None)
         return node_id
 
     def patch(self, node_id: str, props: dict[str, Any]) -> None:
@@ -167,8 +168,9 @@ class Builder:
         existing = self.edges.get(key)
         if existing is None:
             self.edges[key] = Edge(source=source, target=target, kind=kind, detail=dict(detail))
-            # Outside any handler (the settling passes), an edge belongs with its source node.
-            self._edge_owner[key] = self._current if self._depth else self._owner.get(source, self._current)
+            # Outside any handler (the settling passes), an edge belongs with its source node (else its target).
+            owner = self._owner.get(source) or self._owner.get(target) or self._current
+            self._edge_owner[key] = self._current if self._depth and self._current[0] else owner
         elif detail:
             existing.detail = deep_merge(existing.detail, detail)
 
@@ -182,7 +184,7 @@ class Builder:
     def gap(self, service: str, reason: str, message: str, resource: str | None = None,
             operation: str | None = None, account: str | None = None) -> None:
         """Record something the input cannot tell, so its absence is not read as a clean result."""
-        key = (account or self._current[0], self._current[1], None)
+        key: Key = (account or self._current[0], self._current[1], None)
         gap = CoverageGap(service=service, reason=reason, message=message, resource=resource,  # type: ignore[arg-type]
                           operation=operation)
         if all(existing != gap or other[0] != key[0] for other, existing in self.gaps):
@@ -194,14 +196,27 @@ class Builder:
 
     # -- output -------------------------------------------------------------------------------
 
+    def fallback_account(self) -> str:
+        """The account for what was built outside any project: the input's first project, else organization."""
+        if self.project_numbers:
+            return min(self.project_numbers)
+        orgs = {a for asset in self.assets for a in asset.ancestors if a.startswith("organizations/")}
+        return min(orgs) if orgs else UNATTRIBUTED
+
     def partials(self) -> list[Partial]:
-        """Everything built, split into partials by (project, service family, region)."""
-        parts: dict[Key, Partial] = {}
+        """Everything built, split into partials by (project, service family, region).
+
+        Every partial names a real account: something built outside any handler and
+        owned by no node joins the input's first project, so no Source says "unknown".
+        """
+        parts: dict[tuple[str, str, str | None], Partial] = {}
+        fallback = self.fallback_account()
 
         def part(key: Key) -> Partial:
-            if key not in parts:
-                parts[key] = Partial("gcp", key[0], key[2], key[1])
-            return parts[key]
+            named = (key[0] or fallback, key[1], key[2])
+            if named not in parts:
+                parts[named] = Partial("gcp", named[0], named[2], named[1])
+            return parts[named]
 
         for node_id, node in self.nodes.items():
             target = part(self._owner[node_id])

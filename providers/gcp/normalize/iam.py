@@ -103,6 +103,11 @@ def _attached_policies(b: Builder, grants: dict[str, dict[str, list[dict[str, An
             node.props["attached_policies"] = attached
         elif node is not None:
             node.props.setdefault("attached_policies", attached)
+    if b.has_iam_content:
+        # A collected service account bound nowhere in the input holds no role there: "none", not unknown.
+        for node in b.nodes.values():
+            if node.cloud == "gcp" and node.kind == "identity.service_account" and not node.reference:
+                node.props.setdefault("attached_policies", [])
 
 
 def _convenience_members(b: Builder, grants: dict[str, dict[str, list[dict[str, Any]]]]) -> None:

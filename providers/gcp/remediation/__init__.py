@@ -199,3 +199,13 @@ def _first_line(text: str) -> str:
 def connect(credentials: Any = None, endpoint: str | None = None) -> GcpSession:
     """The session remediation runs with."""
     return GcpSession(credentials, endpoint)
+
+
+def connect_from_args(args: Any) -> GcpSession:
+    """The session that ``remediate gcp [flags]`` asks for: the same credential options as collection."""
+    from cloudwarden.providers.gcp.credentials import load_credentials, resolve_endpoint
+
+    endpoint = resolve_endpoint(getattr(args, "endpoint", None))
+    credentials = load_credentials(getattr(args, "key_file", None),
+                                   getattr(args, "impersonate_service_account", None), endpoint)
+    return GcpSession(credentials, endpoint)

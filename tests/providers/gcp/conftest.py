@@ -5,20 +5,44 @@ acme-denied, acme-disabled) with ``CLOUDWARDEN_GCP_ENDPOINT`` pointing at it; ``
 is its URL. ``collect_fake(**scope)`` runs ``collect_gcp`` against it with anonymous credentials
 and a fast retry policy. ``gcp_key_file`` is a throwaway service-account key whose token endpoint
 is the fake, for command-line runs (``cloudwarden scan gcp --key-file K --project acme-prod``).
+``loopback_guard()`` makes resolving any host but the loopback fail (no request leaves 127.0.0.1).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cloudwarden.graph.snapshot import Snapshot
 from google.api_core import retry as retries
 from google.auth.credentials import AnonymousCredentials
 
-from cloudwarden.graph.snapshot import Snapshot
-from tests.providers.gcp.fake_gcp import FakeGcp
+from tests.providers.gcp.fake_gcp import FakeGcp, service_account_key
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@contextmanager
+def loopback_guard() -> Iterator[list[str]]:
+    """While active, resolving any host but the loopback fails; yields every host name asked for."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        asked.append(name)
+        if name not in LOOPBACK:
+            raise socket.gaierror(socket.EAI_NONAME, f"this test allows no host but the loopback, not {name}")
+        return real(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", guarded)
+        yield asked
 
 
 def fast_retry(timeout: float = 2.0) -> retries.Retry:
@@ -62,15 +86,6 @@ def collect_fake(gcp_fake: FakeGcp) -> Callable[..., Snapshot]:
 @pytest.fixture
 def gcp_key_file(gcp_fake: FakeGcp, tmp_path: Path) -> Path:
     """A service-account key generated now (never stored) whose ``token_uri`` is the fake's ``/token``."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
     path = tmp_path / "scanner-key.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "acme-prod", "private_key_id": "abc123", "private_key": pem,
-        "client_email": "scanner@acme-prod.iam.gserviceaccount.com", "client_id": "1",
-        "token_uri": f"{gcp_fake.endpoint}/token"}))
+    path.write_text(json.dumps(service_account_key(f"{gcp_fake.endpoint}/token")))
     return path

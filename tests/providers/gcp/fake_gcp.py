@@ -78,6 +78,18 @@ def error_payload(name: str) -> dict[str, Any]:
     return json.loads((API_FIXTURES / "errors" / f"{name}.json").read_text())
 
 
+def service_account_key(token_uri: str, email: str = "scanner@acme-prod.iam.gserviceaccount.com") -> dict[str, Any]:
+    """A service-account key file's content, its RSA key generated now (never stored), signing in at ``token_uri``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return {"type": "service_account", "project_id": email.split("@")[1].split(".")[0], "private_key_id": "abc123",
+            "private_key": pem, "client_email": email, "client_id": "1", "token_uri": token_uri}
+
+
 def _page(items: list[Any], query: dict[str, list[str]], limit: int) -> tuple[list[Any], str | None]:
     size = int(query.get("pageSize", ["0"])[0] or 0)
     size = min(size, limit) if size > 0 else limit
