@@ -15,10 +15,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
-
-from google.api_core import retry as retries
-from google.auth.credentials import Credentials
 
 from cloudwarden.graph.merge import Partial, merge_partials
 from cloudwarden.graph.model import CoverageGap
@@ -52,6 +50,8 @@ from cloudwarden.providers.gcp.scope import (
     ScanTarget,
     resolve_targets,
 )
+from google.api_core import retry as retries
+from google.auth.credentials import Credentials
 
 log = logging.getLogger("cloudwarden.gcp")
 
@@ -76,7 +76,7 @@ def inventory_task(conn: GcpConnection, target: ScanTarget, content_type: str, a
     result = TaskResult(f"{target.scope} {content_type.lower()}", target.account, CLOUD_ASSET)
     try:
         result.records = list_assets(conn, target.scope, content_type, asset_types, retry)
-    except Exception as exc:  # noqa: BLE001 - one scope failing must not stop the scan
+    except Exception as exc:
         log.debug("ListAssets %s %s failed", target.scope, content_type, exc_info=True)
         result.gaps.append(gap_for(exc, CLOUD_ASSET, f"ListAssets({content_type})", target.scope))
     return result
@@ -89,7 +89,7 @@ def hierarchy_task(walker: HierarchyWalker, target: ScanTarget) -> TaskResult:
     try:
         walked = walker.walk(target)
         result.records, result.gaps = walked.records, result.gaps + walked.gaps
-    except Exception as exc:  # noqa: BLE001 - the inventory may still cover the scope
+    except Exception as exc:
         log.debug("hierarchy walk of %s failed", target.scope, exc_info=True)
         result.gaps.append(gap_for(exc, RESOURCE_MANAGER, "WalkHierarchy", target.scope))
         return result
@@ -164,11 +164,11 @@ def combine_records(hierarchy: list[dict[str, Any]], inventory: list[dict[str, A
     return out + unique
 
 
-def run_normalizer(records: list[dict[str, Any]]) -> list[Partial]:
+def run_normalizer(records: list[dict[str, Any]], now: datetime | None = None) -> list[Partial]:
     """The shared pure normalizer (``providers/gcp/normalize``) over every record of the run."""
     from cloudwarden.providers.gcp.normalize import normalize
 
-    return list(normalize(records))
+    return list(normalize(records, now=now))
 
 
 def fold_gaps(gaps: list[CoverageGap]) -> list[CoverageGap]:
@@ -223,11 +223,13 @@ def _run(pool: ThreadPoolExecutor, tasks: list[Callable[[], TaskResult]], done: 
 
 
 def collect_gcp(scope: GcpScope, tool_version: str, progress: Progress | None = None,
-                credentials: Credentials | None = None, retry: retries.Retry | None = None) -> Snapshot:
+                credentials: Credentials | None = None, retry: retries.Retry | None = None,
+                now: datetime | None = None) -> Snapshot:
     """Collect every target scope into one snapshot.
 
     ``credentials`` replaces the flags' credentials (tests pass
-    ``AnonymousCredentials()``); ``retry`` replaces the default backoff on
+    ``AnonymousCredentials()``); ``now`` fixes the clock ages are measured
+    against (reproducible demos); ``retry`` replaces the default backoff on
     429/5xx (tests pass a fast, short one).
     """
     endpoint = resolve_endpoint(scope.endpoint)
@@ -257,7 +259,7 @@ def collect_gcp(scope: GcpScope, tool_version: str, progress: Progress | None = 
         progress(done[0] + 1, done[0] + 1, "no role to read")  # the step counted in the first phase's total
     records.extend(r for res in role_results for r in res.records)
     results.extend(role_results)
-    partials = run_normalizer(records) + coverage_partials(targets, results)
+    partials = run_normalizer(records, now) + coverage_partials(targets, results)
     snapshot = merge_partials(partials, tool_version)
     for src in snapshot.sources:
         if src.errors:

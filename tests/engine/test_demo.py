@@ -21,3 +21,13 @@ def test_shipped_demo_matches_what_the_collector_produces_today(aws: str) -> Non
     plant_all()
     fresh = collect_demo()
     assert signature(fresh) == signature(load_demo()), "run: python tests/estates/build_demo.py"
+
+
+def test_demo_shows_every_cloud_with_an_attack_path(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["scan", "--demo", "--no-store", "--format", "json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    clouds = {f["resource"]["cloud"] for f in findings}
+    with_paths = {f["resource"]["cloud"] for f in findings if f["policy"] == "exposed-workload-can-write-data"}
+    assert clouds == with_paths == {"aws", "azure", "gcp"}

@@ -32,17 +32,24 @@ def plant_all() -> list[Any]:
 
 
 def collect_demo() -> Any:
-    """Collect whatever the current environment's moto server holds, as the demo does."""
+    """The demo: what the current environment's moto server holds, plus the Azure and GCP fakes' planted estates."""
+    from cloudwarden.graph.merge import merge_snapshots
     from cloudwarden.providers.aws.collector import collect_aws
     from cloudwarden.providers.aws.scope import AwsScope
+    from tests.estates.azure_demo import collect_azure_demo
+    from tests.estates.gcp_demo import collect_gcp_demo
 
-    snapshot = collect_aws(AwsScope(regions=DEMO_REGIONS), "demo")
-    snapshot.collected_at = DEMO_COLLECTED_AT
-    return snapshot
+    aws = collect_aws(AwsScope(regions=DEMO_REGIONS), "demo")
+    return merge_snapshots([aws, collect_azure_demo(), collect_gcp_demo()], "demo", DEMO_COLLECTED_AT)
 
 
 def _named(node: Any) -> bool:
-    """Whether a node has a chosen name (not one moto generated, such as vpc-0a1b... or a key id)."""
+    """Whether a node has a chosen name (not one moto generated, such as vpc-0a1b... or a key id).
+
+    Azure and GCP ids come from the fakes' fixtures, so they are stable and always compared.
+    """
+    if node.cloud in ("azure", "gcp"):
+        return True
     return bool(node.name) and not node.id.endswith(node.name) and not node.name[:1].isdigit()
 
 
@@ -54,7 +61,8 @@ def signature(snapshot: Any) -> dict[str, Any]:
     named: dict[str, dict[str, list[str]]] = {}
     for node in snapshot.nodes:
         if not node.reference and _named(node):
-            named.setdefault(node.kind, {})[node.name] = sorted(node.props)
+            key = node.id if node.cloud in ("azure", "gcp") else node.name
+            named.setdefault(node.kind, {})[key] = sorted(node.props)
     return {
         "nodes": dict(Counter(n.kind for n in snapshot.nodes)),
         "edges": dict(Counter(e.kind for e in snapshot.edges)),

@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -135,24 +133,6 @@ def policy_file(policy_id: str) -> Path | None:
     return next(iter(sorted((ROOT / "policies").rglob(f"{policy_id}.yaml"))), None)
 
 
-@contextmanager
-def clock_at(now: datetime) -> Iterator[None]:
-    """Normalize the collection with ages measured at ``now`` (``collect_gcp`` reads the clock otherwise).
-
-    The collector calls its module-level ``run_normalizer``; swapping it for the
-    duration of one collection fixes the only clock-dependent facet (key ages).
-    """
-    from cloudwarden.providers.gcp import collector
-    from cloudwarden.providers.gcp.normalize import normalize
-
-    original = collector.run_normalizer
-    collector.run_normalizer = lambda records: list(normalize(records, now=now))  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        collector.run_normalizer = original  # type: ignore[assignment]
-
-
 def collect_gcp_demo() -> Any:
     """Start the fake, sign in at it with a service-account key, collect ``acme-prod`` (fixed time)."""
     from cloudwarden.providers.gcp.collector import collect_gcp
@@ -168,8 +148,7 @@ def collect_gcp_demo() -> Any:
             key.write_text(json.dumps(service_account_key(f"{fake.endpoint}/token")))
             key.chmod(0o600)
             scope = GcpScope(projects=[PROJECT], key_file=str(key), endpoint=fake.endpoint, max_workers=4)
-            with clock_at(DEMO_NOW):
-                snapshot = collect_gcp(scope, "demo")
+            snapshot = collect_gcp(scope, "demo", now=DEMO_NOW)
     finally:
         fake.stop()
     snapshot.collected_at = DEMO_COLLECTED_AT
