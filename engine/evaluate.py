@@ -202,5 +202,5 @@ def make_finding(policy: Policy, node: Node, view: dict[str, Any], activation: A
         message=message,
         evidence=evidence,
         compliance=policy.compliance,
-        remediation=policy.remediation,
+        remediation=policy.remediation_for(node.cloud),
     ), problem

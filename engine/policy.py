@@ -83,10 +83,28 @@ class Policy:
     fact_paths: tuple[tuple[str, str | None], ...] = ()
     explainer: str | None = None  # the ``path:`` field: how a finding explains its attack path
     uses_graph: bool = False
+    _remediations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def applies_to_cloud(self, cloud: str) -> bool:
         """Whether the optional ``clouds`` narrowing admits ``cloud``."""
         return not self.clouds or cloud in self.clouds
+
+    def remediation_for(self, cloud: str) -> dict[str, Any]:
+        """The remediation a finding on ``cloud`` shows: the summary, and the action of that cloud if any.
+
+        ``action`` (the firm field) and the optional ``actions`` list may name
+        actions of several clouds (``aws.s3...``, ``azure.storage...``); a finding
+        carries only the one whose prefix is its own cloud.
+        """
+        cached = self._remediations.get(cloud)
+        if cached is None:
+            named = [self.remediation.get("action"), *(self.remediation.get("actions") or [])]
+            mine = next((a for a in named if isinstance(a, str) and a.startswith(cloud + ".")), None)
+            cached = {k: v for k, v in self.remediation.items() if k not in ("action", "actions")}
+            if mine is not None:
+                cached["action"] = mine
+            self._remediations[cloud] = cached
+        return cached
 
 
 def _position(node: yaml.Node) -> tuple[int, int]:
@@ -201,6 +219,12 @@ class _Loader:
         for name in ("remediation", "compliance"):
             if name in data and not isinstance(data[name], dict):
                 self.problem(nodes[name][1], f"{name!r} must be a mapping")
+        remediation = data.get("remediation") if isinstance(data.get("remediation"), dict) else {}
+        actions = remediation.get("actions", [])
+        if not isinstance(remediation.get("action", ""), str) or not isinstance(actions, list) or not all(
+                isinstance(a, str) and a.split(".", 1)[0] in CLOUDS for a in actions):
+            self.problem(nodes["remediation"][1], "remediation 'action' must be a string and 'actions' a list of "
+                         "action ids starting with their cloud (aws., azure., gcp.)")
         compliance = data.get("compliance") or {}
         if isinstance(compliance, dict):
             for framework, refs in compliance.items():

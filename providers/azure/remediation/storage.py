@@ -60,12 +60,12 @@ HTTPS_ONLY = SetAccountProperty(
     rest_name="supportsHttpsTrafficOnly", sdk_name="enable_https_traffic_only", value=True, compliant=(True,))
 
 MINIMUM_TLS_12 = SetAccountProperty(
-    id="azure.storage.minimum-tls-1-2", policies=("azure-storage-min-tls-12",),
+    id="azure.storage.set-minimum-tls", policies=("azure-storage-min-tls-12",),
     summary="require TLS 1.2 or later on the storage account (minimumTlsVersion TLS1_2)",
     rest_name="minimumTlsVersion", sdk_name="minimum_tls_version", value="TLS1_2", compliant=("TLS1_2", "TLS1_3"))
 
 BLOB_PUBLIC_ACCESS_OFF = SetAccountProperty(
-    id="azure.storage.disallow-blob-public-access",
+    id="azure.storage.disable-blob-public-access",
     policies=("azure-storage-blob-public-access-disabled", "storage-not-public-by-acl"),
     summary="disallow anonymous public read access to the account's containers and blobs (allowBlobPublicAccess)",
     rest_name="allowBlobPublicAccess", sdk_name="allow_blob_public_access", value=False, compliant=(False,))

@@ -44,7 +44,7 @@ class SetRotationPeriod:
 
     id: str = "gcp.kms.set-rotation-period"
     cloud: str = "gcp"
-    policies: tuple[str, ...] = ("kms-key-rotation-enabled",)
+    policies: tuple[str, ...] = ("kms-key-rotation-enabled", "gcp-kms-rotation-90-days")
     summary: str = f"rotate the key automatically every {ROTATION_DAYS} days (rotationPeriod, nextRotationTime)"
     safe_removals: tuple[str, ...] = ()
 
