@@ -31,7 +31,7 @@ from cloudwarden.providers.azure.details import (
     subscription_of,
 )
 from cloudwarden.providers.azure.errors import classify
-from cloudwarden.providers.azure.normalize import normalize
+from cloudwarden.providers.azure.normalize import DETAIL_TYPES, normalize
 from cloudwarden.providers.azure.scope import (
     ArmConnection,
     AzureScope,
@@ -133,7 +133,9 @@ def collect_azure(
     partials = normalize(
         collection.records,
         source=resource_graph.SERVICE,
-        collected_types=collection.collected_types,
+        # A live run plans every detail family for every parent that needs it (containers only where
+        # anonymous access is allowed), so a family with no call still has known facts.
+        collected_types=collection.collected_types | DETAIL_TYPES,
         failed_parents=collection.failed_parents,
     )
     snapshot = merge_partials([*partials, *collection.gaps.partials()], tool_version)

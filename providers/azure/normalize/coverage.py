@@ -44,6 +44,12 @@ DETAIL_FACTS: tuple[DetailFact, ...] = (
                "Key Vault keys (expiry, rotation)"),
     DetailFact("Microsoft.Storage/storageAccounts/blobServices", "microsoft.storage/storageaccounts", "storage",
                "blob service properties (versioning, soft delete)"),
+    DetailFact("Microsoft.Storage/storageAccounts/blobServices/containers", "microsoft.storage/storageaccounts",
+               "storage", "blob containers' anonymous access (public, public_by_acl)"),
+    DetailFact("Microsoft.Sql/servers/auditingSettings", "microsoft.sql/servers", "sql",
+               "SQL server auditing (logging.enabled)"),
+    DetailFact("Microsoft.KeyVault/vaults/secrets", "microsoft.keyvault/vaults", "keyvault",
+               "Key Vault secrets (expiry; values are never read)"),
     DetailFact("Microsoft.Insights/diagnosticSettings", SUBSCRIPTIONS, "monitor",
                "subscription diagnostic settings (activity log export, logging)"),
 )
