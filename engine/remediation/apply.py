@@ -32,7 +32,7 @@ def apply_fixes(fixes: list[Fix], session_for: Callable[[str], Session], audit: 
     for fix in fixes:
         if fix.status != "planned" or fix.action is None:
             if fix.action is not None:
-                _record(audit, fix, fix.status, None, reason=fix.reason)
+                _record(audit, fix, fix.status, _actor(session_for, fix.target.cloud), reason=fix.reason)
             continue
         session = session_for(fix.target.cloud)
         actor = session.actor()
@@ -72,6 +72,14 @@ def apply_fixes(fixes: list[Fix], session_for: Callable[[str], Session], audit: 
         fix.reason = "" if fix.status == "applied" else "the resource still needs changes after the calls"
         _record(audit, fix, fix.status, actor, completed_calls=done, after=after, verified=fix.status == "applied")
     return fixes
+
+
+def _actor(session_for: Callable[[str], Session], cloud: str) -> str | None:
+    """Who would have made the change; None when the cloud cannot even be reached (the reason says why)."""
+    try:
+        return session_for(cloud).actor()
+    except RemediationError:
+        return None
 
 
 def _reread(fix: Fix, session: Session) -> dict[str, Any] | None:

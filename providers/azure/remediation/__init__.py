@@ -103,7 +103,9 @@ class AzureSession:
                                        ) from exc
             claims = token_claims(token)
             found = claims.get("oid") or claims.get("appid") or claims.get("azp")
-            found = found or getattr(self._credential, "client_id", None)
+            # azure-identity keeps the id private (``_client_id``); wrappers may expose ``client_id``.
+            found = found or getattr(self._credential, "client_id", None) or getattr(
+                self._credential, "_client_id", None)
             self._actor = str(found) if found else UNKNOWN_ACTOR
         return self._actor
 

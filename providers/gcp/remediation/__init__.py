@@ -18,6 +18,7 @@ Reads answer the REST JSON of what they read.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import typing
@@ -127,7 +128,9 @@ def _run_gcs(client: Any, operation: str, params: dict[str, Any]) -> Any:
     if method == "set_iam_policy":
         from google.api_core.iam import Policy
 
-        return bucket.set_iam_policy(Policy.from_api_repr(params.pop("policy")), **params)
+        # from_api_repr turns the members lists it is given into sets in place: a copy keeps the
+        # planned call (which the audit log records after the call) as it was planned.
+        return bucket.set_iam_policy(Policy.from_api_repr(copy.deepcopy(params.pop("policy"))), **params)
     if method == "patch":
         # The library's typed setters rebuild a whole sub-resource from defaults on a
         # bucket that was not reloaded (setting publicAccessPrevention would also send

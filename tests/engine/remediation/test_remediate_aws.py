@@ -169,3 +169,14 @@ def test_public_database_is_made_private(aws: str, tmp_path: Path) -> None:
     apply_fixes(fixes, session_for, audit)
     assert fixes[0].status == "applied"
     assert rds.describe_db_instances(DBInstanceIdentifier="orders")["DBInstances"][0]["PubliclyAccessible"] is False
+
+
+def test_already_compliant_fixes_are_audited_with_the_actor(estate: dict[str, str], tmp_path: Path) -> None:
+    boto3.client("kms", region_name="us-east-1").enable_key_rotation(KeyId=estate["key"])
+    session_for = sessions({})
+    fixes = plan_fixes(select([_finding("kms-key-rotation-enabled", estate["key"], "kms.key")], [], []), session_for)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    apply_fixes(fixes, session_for, audit)
+    audit.close()
+    [entry] = read_audit_log(tmp_path / "audit.jsonl")
+    assert entry["event"] == "compliant" and entry["actor"].startswith("arn:aws:")

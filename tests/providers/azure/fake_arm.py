@@ -2,19 +2,22 @@
 
 Generic on purpose: what it answers lives under ``fixtures/azure/arm/``:
 
-- ``graph/<table>.json``: the rows of a Resource Graph table (a JSON list, or an
-  object with ``data``). ``POST /providers/Microsoft.ResourceGraph/resources``
-  filters them by the request's subscriptions or management groups and pages
-  them with ``$skipToken`` (``graph_page_size`` rows a page).
-- ``rest/<lower-cased ARM path>.json``: the body of ``GET <path>``. A body with a
-  ``value`` list is paged (``arm_page_size`` items a page) with absolute
-  ``nextLink``s on this server, as ARM does.
+- ``graph/<table>.json``: the rows of a Resource Graph table (a JSON list, or an object with
+  ``data``). ``POST /providers/Microsoft.ResourceGraph/resources`` filters them by the request's
+  subscriptions or management groups and pages them with ``$skipToken`` (``graph_page_size`` a page).
+- ``rest/<lower-cased ARM path>.json``: the body of ``GET <path>``. A body with a ``value`` list is
+  paged (``arm_page_size`` items a page) with absolute ``nextLink``s on this server, as ARM does.
 
 The same server plays the Entra authority for a service principal's sign-in
 (``--authority-host``): ``GET /{tenant}/v2.0/.well-known/openid-configuration``
 and the client-credentials grant ``POST /{tenant}/oauth2/v2.0/token``, which
 checks the ``client_id``/``client_secret`` registered with ``register_client``
-and returns a JSON token (remembered in ``issued``).
+and returns an access token shaped as Entra's (an unsigned JWT naming the tenant,
+the app and the principal's object id, ``object_ids[client_id]``), remembered in ``issued``.
+
+Writes change what is served next, in memory only (never the files; ``reset()`` restores them):
+``GET <resource id>`` without a ``rest/`` file answers the live ``resources`` row of that id, as
+ARM answers the resource, and ``PATCH``/``DELETE`` change it (see ``fake_arm_resources``).
 
 ARM routes are case-insensitive, every request needs a bearer token and an
 ``api-version``. Faults are set by tests: ``deny_subscription`` (403 on that
@@ -27,11 +30,13 @@ azure-core refuses bearer tokens over plain http.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import ssl
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +44,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import trustme
+
+from tests.providers.azure.fake_arm_resources import OPERATION_PATH, child, write
 
 ARM_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure" / "arm"
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
@@ -82,8 +89,11 @@ class FakeArm:
         self.denied: set[str] = set()
         self.faults: list[Fault] = []
         self.clients: dict[str, str] = {}
+        self.object_ids: dict[str, str] = {}  # client id -> the service principal's object id (the token's oid)
         self.issued: list[str] = []
-        self._lock = threading.Lock()
+        self._tables: dict[str, list[dict[str, Any]]] = {}  # graph/<table>.json as loaded, then written to
+        self.operations = 0  # numbers the asynchronous operations started
+        self._lock = threading.RLock()
         self._dir = tempfile.TemporaryDirectory(prefix="fake-arm-")
         self.ca_path = str(Path(self._dir.name) / "ca.pem")
         self._server: ThreadingHTTPServer | None = None
@@ -110,13 +120,15 @@ class FakeArm:
         self._dir.cleanup()
 
     def reset(self) -> None:
-        """Forget requests and faults (between tests)."""
+        """Forget requests, faults and writes (between tests)."""
         with self._lock:
             self.requests.clear()
             self.denied.clear()
             self.faults.clear()
             self.clients.clear()
+            self.object_ids.clear()
             self.issued.clear()
+            self._tables.clear()
 
     @property
     def endpoint(self) -> str:
@@ -134,9 +146,10 @@ class FakeArm:
         """Answer ``status`` to requests whose method matches and lower-cased path matches ``pattern``."""
         self.faults.append(Fault(method.upper(), re.compile(pattern, re.IGNORECASE), status, headers or {}, code, table, times))
 
-    def register_client(self, client_id: str, secret: str) -> None:
+    def register_client(self, client_id: str, secret: str, object_id: str | None = None) -> None:
         """Let a service principal sign in with this secret (client-credentials grant)."""
         self.clients[client_id] = secret
+        self.object_ids[client_id] = object_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-arm:{client_id}"))
 
     def seen(self, method: str, pattern: str) -> list[Seen]:
         """Requests answered so far whose method and path match."""
@@ -162,6 +175,10 @@ class FakeArm:
             return _error(403, "AuthorizationFailed", f"no authorization to read subscription {match.group(1)}")
         if req.method == "POST" and path == GRAPH_PATH:
             return self._graph(req)
+        if req.method == "GET" and OPERATION_PATH.match(path):
+            return 200, {}, {"status": "Succeeded"}  # every operation is finished by the time it is polled
+        if req.method in ("PATCH", "DELETE"):
+            return write(self, req.method, req.path, req.body)
         if req.method == "GET":
             return self._rest(req, path)
         return _error(404, "NotFound", f"no route for {req.method} {req.path}")
@@ -173,21 +190,18 @@ class FakeArm:
         if openid and req.method == "GET":
             base = f"{self.endpoint}/{openid.group(1)}"
             return 200, {}, {
-                "issuer": f"{base}/v2.0",
-                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "issuer": f"{base}/v2.0", "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token", "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode", "tenant_region_scope": "EU",
                 "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-                "tenant_region_scope": "EU",
-            }
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
+                                                          "client_secret_basic"]}
         if TOKEN_PATH.match(req.path) and req.method == "POST":
-            return self._token(req.body if isinstance(req.body, dict) else {})
+            return self._token(req.body if isinstance(req.body, dict) else {}, TOKEN_PATH.match(req.path).group(1))
         return None
 
-    def _token(self, form: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    def _token(self, form: dict[str, Any], tenant: str) -> tuple[int, dict[str, str], Any]:
         """The client-credentials grant: a bearer token for a registered client with its secret."""
         if form.get("grant_type") != "client_credentials":
             return 400, {}, {"error": "unsupported_grant_type", "error_description": "AADSTS70003: unsupported grant type"}
@@ -201,28 +215,45 @@ class FakeArm:
             return 401, {}, {"error": "invalid_client",
                              "error_description": "AADSTS7000215: Invalid client secret provided."}
         with self._lock:
-            token = f"fake-entra-token-{len(self.issued) + 1}"
+            claims = {"aud": str(form["scope"]).split()[0].removesuffix("/.default"), "tid": tenant, "appid": client,
+                      "oid": self.object_ids[client], "iss": f"{self.endpoint}/{tenant}/v2.0", "uti": len(self.issued)}
+            parts = [base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+                     for part in ({"typ": "JWT", "alg": "RS256"}, claims)]
+            token = ".".join([*parts, f"fake-signature-{len(self.issued)}"])
             self.issued.append(token)
         return 200, {}, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
     def _fault_for(self, req: Seen) -> Fault | None:
         with self._lock:
             for fault in self.faults:
-                if fault.method != req.method or not fault.pattern.search(req.path.lower()):
+                if (fault.method != req.method or not fault.pattern.search(req.path.lower())
+                        or (fault.table and _table(req.body) != fault.table) or fault.times == 0):
                     continue
-                if fault.table and _table(req.body) != fault.table:
-                    continue
-                if fault.times is not None:
-                    if fault.times <= 0:
-                        continue
-                    fault.times -= 1
+                fault.times = None if fault.times is None else fault.times - 1
                 return fault
         return None
+
+    # -- in-memory state -------------------------------------------------------------------
+    def rows(self, table: str) -> list[dict[str, Any]] | None:
+        """The rows of a Resource Graph table as served now (None: no such table)."""
+        with self._lock:
+            file = self.root / "graph" / f"{table}.json"
+            if table not in self._tables and file.is_file():
+                data = json.loads(file.read_text())
+                self._tables[table] = data.get("data", []) if isinstance(data, dict) else data
+            return self._tables.get(table)
+
+    def resource(self, resource_id: str) -> dict[str, Any] | None:
+        """The live ``resources`` row of this id (case-insensitive): writes change it."""
+        wanted = resource_id.lower().rstrip("/")
+        return next((r for r in self.rows("resources") or [] if str(r.get("id", "")).lower() == wanted), None)
 
     def _rest(self, req: Seen, path: str) -> tuple[int, dict[str, str], Any]:
         file = self.root / "rest" / (path.lstrip("/") + ".json")
         if not file.is_file():
-            return _error(404, "ResourceNotFound", f"{req.path} was not found")
+            with self._lock:
+                found = copy.deepcopy(self.resource(path) or (child(self, path) or (None, None, None))[2])
+            return (200, {}, found) if found else _error(404, "ResourceNotFound", f"{req.path} was not found")
         body = json.loads(file.read_text())
         if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             return 200, {}, body
@@ -243,11 +274,10 @@ class FakeArm:
         if denied:
             return _error(403, "AuthorizationFailed", f"no read access to subscription(s) {', '.join(denied)}")
         table = _table(body)
-        file = self.root / "graph" / f"{table}.json"
-        if not file.is_file():
+        with self._lock:
+            rows = copy.deepcopy(self.rows(table))
+        if rows is None:
             return _error(400, "BadRequest", f"unknown table {table!r}")
-        data = json.loads(file.read_text())
-        rows = data.get("data", []) if isinstance(data, dict) else data
         options = body.get("options") or {}
         rows = [r for r in rows if self._in_scope(r, subs, groups, table, options)]
         token = options.get("$skipToken")
@@ -280,35 +310,25 @@ class FakeArm:
             return below or above
         return table == "authorizationresources"  # tenant-level rows: built-in role definitions
 
-    def _chains(self) -> dict[str, list[str]]:
-        """Subscription -> names of its management-group ancestors, from the resourcecontainers rows."""
-        file = self.root / "graph" / "resourcecontainers.json"
-        rows = json.loads(file.read_text()) if file.is_file() else []
-        chains = {}
-        for row in rows:
-            if str(row.get("type", "")).lower() == "microsoft.resources/subscriptions":
-                chain = (row.get("properties") or {}).get("managementGroupAncestorsChain") or []
-                chains[str(row.get("subscriptionId", "")).lower()] = [str(c.get("name", "")).lower() for c in chain]
-        return chains
-
-    def _group_rows(self) -> dict[str, list[str]]:
-        """Management group name -> names of its ancestors, from the resourcecontainers rows."""
-        file = self.root / "graph" / "resourcecontainers.json"
-        rows = json.loads(file.read_text()) if file.is_file() else []
+    def _chains(self, groups: bool = False) -> dict[str, list[str]]:
+        """Subscription (or, ``groups``, management group name) -> names of its management-group ancestors."""
         out = {}
-        for row in rows:
-            if str(row.get("type", "")).lower() == "microsoft.management/managementgroups":
-                chain = ((row.get("properties") or {}).get("details") or {}).get("managementGroupAncestorsChain") or []
-                out[str(row.get("name", "")).lower()] = [str(c.get("name", "")).lower() for c in chain]
+        for row in self.rows("resourcecontainers") or []:
+            props = row.get("properties") or {}
+            if str(row.get("type", "")).lower() == ("microsoft.management/managementgroups" if groups
+                                                    else "microsoft.resources/subscriptions"):
+                chain = ((props.get("details") or {}) if groups else props).get("managementGroupAncestorsChain") or []
+                key = row.get("name") if groups else row.get("subscriptionId")
+                out[str(key or "").lower()] = [str(c.get("name", "")).lower() for c in chain]
         return out
 
     def _group_chain(self, group: str) -> list[str]:
         """A management group and its descendants."""
-        return sorted({group} | {name for name, chain in self._group_rows().items() if group in chain})
+        return sorted({group} | {name for name, chain in self._chains(groups=True).items() if group in chain})
 
     def _group_ancestors(self, group: str) -> list[str]:
         """The ancestors of a management group."""
-        return self._group_rows().get(group, [])
+        return self._chains(groups=True).get(group, [])
 
 
 def _table(body: Any) -> str:
@@ -344,9 +364,10 @@ def _handler(fake: FakeArm) -> type[BaseHTTPRequestHandler]:
             with fake._lock:
                 fake.requests.append(req)
             status, headers, payload = fake.answer(req)
-            data = json.dumps(payload).encode()
+            data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            if data:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-ms-request-id", "00000000-0000-0000-0000-000000000000")
             for name, value in headers.items():
@@ -354,9 +375,6 @@ def _handler(fake: FakeArm) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = _serve
-        do_POST = _serve
-        do_PUT = _serve
-        do_DELETE = _serve
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
     return Handler

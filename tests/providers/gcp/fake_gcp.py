@@ -13,6 +13,10 @@ Routes (REST, as the google-cloud-* clients call them with ``transport="rest"``)
 - Org Policy v2: ``GET /v2/{projects|folders|organizations}/{x}/policies/{constraint}:getEffectivePolicy``.
 - Asset Inventory ``contentType`` 4 (ORG_POLICY): the v1 policies set on the hierarchy's nodes.
 
+Writes change the in-memory assets (never the files; ``reset()``/``load()`` start afresh), so
+the next read and ListAssets show them: the buckets, firewall rules and crypto keys of the assets
+are readable and writable through their own APIs (see ``fake_gcp_resources``).
+
 A scenario is a folder with ``resourcemanager.json`` (organizations, folders, projects, IAM
 policies, org policies set per node), ``assets/*.json`` (ListAssets-shaped ``{"assets": [...]}``; the
 hierarchy's own IAM policies are attached from ``resourcemanager.json``), ``roles.json`` and optional ``faults.json``.
@@ -31,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.providers.gcp.fake_gcp_resources import resource_api
 
 API_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "gcp" / "api"
 CRM = "//cloudresourcemanager.googleapis.com/"
@@ -107,6 +113,7 @@ class FakeGcp:
         self.state = State()
         self.requests: list[Recorded] = []
         self.max_page_size = 1000
+        self.iam_writes = 0  # numbers the bucket IAM policies written, for their etags
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -321,6 +328,9 @@ class FakeGcp:
             return self.list_assets(match.group(1), query)
         if path.startswith("/v3/"):
             return self.resource_manager(method, path, query)
+        written = resource_api(self, method, path, query, body)
+        if written is not None:
+            return written
         if path.startswith("/v2/") and path.endswith(":getEffectivePolicy"):
             return self.effective_policy(path[len("/v2/"):-len(":getEffectivePolicy")])
         if path.startswith("/v1/"):
@@ -348,7 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = _serve
+    do_GET = do_POST = do_PATCH = do_PUT = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request log lines."""
