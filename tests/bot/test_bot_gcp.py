@@ -18,8 +18,12 @@ from tests.bot.conftest import (
     check_rerun_is_a_no_op,
     check_second_night,
 )
-from tests.providers.gcp.conftest import loopback_guard
-from tests.providers.gcp.fake_gcp import IMPERSONATED_TOKEN, SERVICE_ACCOUNT_TOKEN, FakeGcp
+from tests.fakes.network import loopback_guard
+from tests.providers.gcp.fake_gcp import (
+    IMPERSONATED_TOKEN,
+    SERVICE_ACCOUNT_TOKEN,
+    FakeGcp,
+)
 
 KEY = "//cloudkms.googleapis.com/projects/acme-prod/locations/us-central1/keyRings/prod-ring/cryptoKeys/static-key"
 SSH_RULE = "//compute.googleapis.com/projects/acme-prod/global/firewalls/allow-ssh-from-anywhere"

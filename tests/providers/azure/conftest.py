@@ -10,7 +10,6 @@ but the loopback fail, so a test proves no request left 127.0.0.1.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken
 
+from tests.fakes.network import LOOPBACK, loopback_guard  # noqa: F401  (re-exported for tests)
 from tests.providers.azure.fake_arm import ARM_FIXTURES, FakeArm
 
 ROOT_FIXTURES = ARM_FIXTURES.parents[1]
@@ -33,7 +33,6 @@ CLIENT_SECRET = "Fake~Client.Secret-for_tests-0nly"
 AZURE_VARS = ("CLOUDWARDEN_AZURE_ENDPOINT", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID",
               "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_AUTHORITY_HOST",
               "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass
@@ -122,24 +121,6 @@ def service_principal(server: FakeArm) -> Iterator[list[str]]:
         patch.setenv("AZURE_CLIENT_SECRET", CLIENT_SECRET)
         server.register_client(CLIENT_ID, CLIENT_SECRET)
         yield sign_in_args(server)
-
-
-@contextmanager
-def loopback_guard() -> Iterator[list[str]]:
-    """Resolving any host but the loopback fails while active; yields every host name asked for."""
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        asked.append(name)
-        if name not in LOOPBACK:
-            raise socket.gaierror(socket.EAI_NONAME, f"this test allows no host but the loopback, not {name}")
-        return real(host, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket, "getaddrinfo", guarded)
-        yield asked
 
 
 @pytest.fixture

@@ -33,18 +33,16 @@ import base64
 import copy
 import json
 import re
-import ssl
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trustme
 
+from tests.fakes.server import LocalServer
 from tests.providers.azure.fake_arm_resources import OPERATION_PATH, child, write
 
 ARM_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "azure" / "arm"
@@ -94,30 +92,18 @@ class FakeArm:
         self._tables: dict[str, list[dict[str, Any]]] = {}  # graph/<table>.json as loaded, then written to
         self.operations = 0  # numbers the asynchronous operations started
         self._lock = threading.RLock()
-        self._dir = tempfile.TemporaryDirectory(prefix="fake-arm-")
-        self.ca_path = str(Path(self._dir.name) / "ca.pem")
-        self._server: ThreadingHTTPServer | None = None
+        self._local = LocalServer("fake-arm", tls=True)
+        self.ca_path = self._local.ca_path
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeArm:
         """Serve HTTPS on 127.0.0.1 on a free port, in a thread."""
-        ca = trustme.CA()
-        ca.cert_pem.write_to_path(self.ca_path)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(context)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="fake-arm", daemon=True).start()
+        self._local.start(_handler(self))
         return self
 
     def stop(self) -> None:
         """Stop serving and remove the CA file."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-        self._dir.cleanup()
+        self._local.stop()
 
     def reset(self) -> None:
         """Forget requests, faults and writes (between tests)."""
@@ -133,8 +119,7 @@ class FakeArm:
     @property
     def endpoint(self) -> str:
         """``https://127.0.0.1:<port>``."""
-        assert self._server is not None, "start() first"
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return self._local.endpoint
 
     # -- faults ----------------------------------------------------------------------------
     def deny_subscription(self, subscription: str) -> None:

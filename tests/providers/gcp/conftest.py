@@ -11,38 +11,16 @@ is the fake, for command-line runs (``cloudwarden scan gcp --key-file K --projec
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cloudwarden.graph.snapshot import Snapshot
 from google.api_core import retry as retries
 from google.auth.credentials import AnonymousCredentials
 
+from tests.fakes.network import LOOPBACK, loopback_guard  # noqa: F401  (re-exported for tests)
 from tests.providers.gcp.fake_gcp import FakeGcp, service_account_key
-
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-@contextmanager
-def loopback_guard() -> Iterator[list[str]]:
-    """While active, resolving any host but the loopback fails; yields every host name asked for."""
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        asked.append(name)
-        if name not in LOOPBACK:
-            raise socket.gaierror(socket.EAI_NONAME, f"this test allows no host but the loopback, not {name}")
-        return real(host, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket, "getaddrinfo", guarded)
-        yield asked
 
 
 def fast_retry(timeout: float = 2.0) -> retries.Retry:

@@ -31,11 +31,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.server import LocalServer
 from tests.providers.gcp.fake_gcp_resources import resource_api
 
 API_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "gcp" / "api"
@@ -115,25 +116,21 @@ class FakeGcp:
         self.max_page_size = 1000
         self.iam_writes = 0  # numbers the bucket IAM policies written, for their etags
         self._lock = threading.Lock()
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-gcp", daemon=True)
+        self._local = LocalServer("fake-gcp")
 
     @property
     def endpoint(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._local.endpoint
 
     def start(self) -> FakeGcp:
         """Serve in a background thread."""
-        self._thread.start()
+        self._local.start(type("Handler", (_Handler,), {"fake": self}))
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._local.stop()
 
     def reset(self) -> None:
         """Forget every scenario, fault and recorded request."""

@@ -22,7 +22,7 @@ from cloudwarden.graph.snapshot import Snapshot, load_snapshot
 
 from tests.estates import Expect
 from tests.estates.gcp_demo import GCP_POLICY_EXPECTATIONS, expectations, policy_file
-from tests.providers.gcp.conftest import loopback_guard
+from tests.fakes.network import loopback_guard
 from tests.providers.gcp.fake_gcp import FakeGcp
 
 ORGANIZATION = "organizations/100000000001"

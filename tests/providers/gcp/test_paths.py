@@ -26,7 +26,7 @@ from tests.estates.gcp_demo import (
     WEB_1,
     WEB_SA,
 )
-from tests.providers.gcp.conftest import loopback_guard
+from tests.fakes.network import loopback_guard
 from tests.providers.gcp.fake_gcp import FakeGcp, service_account_key
 
 PRIVATE_BUCKET = "//storage.googleapis.com/acme-prod-private"

@@ -29,7 +29,7 @@ from tests.estates.gcp_demo import (
     expectations,
     policy_file,
 )
-from tests.providers.gcp.conftest import loopback_guard
+from tests.fakes.network import loopback_guard
 from tests.providers.gcp.fake_gcp import FakeGcp, service_account_key
 
 PROJECTS = ["acme-prod", "acme-denied", "acme-disabled"]

@@ -21,18 +21,14 @@ tokens over plain http.
 from __future__ import annotations
 
 import copy
-import json
 import re
-import ssl
-import tempfile
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trustme
+from tests.fakes.server import LocalServer, read_json_body, send_json
 
 RULE_PATH = re.compile(r"^(?P<nsg>/subscriptions/.+/networksecuritygroups/[^/]+)"
                        r"/(?P<kind>securityrules|defaultsecurityrules)/(?P<rule>[^/]+)$")
@@ -68,29 +64,17 @@ class StatefulArm:
         self.failures: list[Failure] = []
         self._operations = 0
         self._lock = threading.Lock()
-        self._dir = tempfile.TemporaryDirectory(prefix="stateful-arm-")
-        self.ca_path = str(Path(self._dir.name) / "ca.pem")
-        self._server: ThreadingHTTPServer | None = None
+        self._local = LocalServer("stateful-arm", tls=True)
+        self.ca_path = self._local.ca_path
 
     def start(self) -> StatefulArm:
         """Serve HTTPS on 127.0.0.1 on a free port, in a daemon thread."""
-        ca = trustme.CA()
-        ca.cert_pem.write_to_path(self.ca_path)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1").configure_cert(context)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="stateful-arm", daemon=True).start()
+        self._local.start(_handler(self))
         return self
 
     def stop(self) -> None:
         """Stop serving and remove the CA file."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-        self._dir.cleanup()
+        self._local.stop()
 
     def reset(self) -> None:
         """Forget resources, requests and failures."""
@@ -102,8 +86,7 @@ class StatefulArm:
     @property
     def endpoint(self) -> str:
         """``https://127.0.0.1:<port>``."""
-        assert self._server is not None, "start() first"
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return self._local.endpoint
 
     def add(self, resource: dict[str, Any]) -> str:
         """Hold a resource (REST shape, with its ``id``); returns the lower-cased id."""
@@ -206,23 +189,10 @@ def _handler(fake: StatefulArm) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+            _, body = read_json_body(self)
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra, payload = fake.answer(self.command, url.path, parse_qs(url.query), body, headers)
-            data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            for name, value in extra.items():
-                self.send_header(name, value)
-            if data:
-                self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, payload, extra)
 
         do_GET = do_PATCH = do_DELETE = do_PUT = _serve
 

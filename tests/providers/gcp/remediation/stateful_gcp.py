@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.server import LocalServer, read_json_body, send_json
 
 BUCKET = re.compile(r"^/storage/v1/b/(?P<bucket>[^/]+)(?P<iam>/iam)?$")
 FIREWALL = re.compile(r"^/compute/v1/projects/(?P<project>[^/]+)/global/firewalls/(?P<name>[^/]+)$")
@@ -72,27 +73,21 @@ class StatefulGcp:
         self.failures: list[Failure] = []
         self._writes = 1  # numbers the IAM policies written, for their etags
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._local = LocalServer("stateful-gcp")
 
     def start(self) -> StatefulGcp:
         """Serve plain HTTP on 127.0.0.1 on a free port, in a daemon thread."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="stateful-gcp", daemon=True).start()
+        self._local.start(_handler(self))
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        self._local.stop()
 
     @property
     def endpoint(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._local.endpoint
 
     def load(self, estate: dict[str, Any]) -> None:
         """Replace everything with the estate's buckets (metadata and IAM policy), firewalls and keys."""
@@ -227,20 +222,10 @@ def _handler(fake: StatefulGcp) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+            _, body = read_json_body(self)
             status, payload = fake.answer(self.command, unquote(url.path), parse_qs(url.query), body,
                                           self.headers.get("authorization"))
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, payload, always_body=True)
 
         do_GET = do_PATCH = do_PUT = do_DELETE = do_POST = _serve
 

@@ -1,0 +1,1 @@
+"""Building blocks of the tests' local cloud fakes: one loopback guard, one threaded server, one JSON reader."""
