@@ -113,11 +113,19 @@ def _attached_policies(b: Builder, grants: dict[str, dict[str, list[dict[str, An
 def _convenience_members(b: Builder, grants: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
     """``member_of`` edges into ``projectOwner:<p>`` style groups from the project's basic-role holders."""
     groups = [n for n in b.nodes.values() if n.props.get("convenience") and n.id.split(":", 1)[0] in CONVENIENCE]
+    if not groups:
+        return
+    # Holders per (role, scope), built once: a group per project must not scan every member of the estate.
+    holders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for member, roles in grants.items():
+        for role, entries in roles.items():
+            for scope in dict.fromkeys(e["scope"] for e in entries):
+                holders[(role, scope)].append(member)
     for group in groups:
         project_scope = b.project_node(str(group.props["project"]))
         role = group.props["convenience"]
-        for member, roles in grants.items():
-            if any(e["scope"] == project_scope for e in roles.get(role, ())) and member != group.id:
+        for member in holders.get((role, project_scope), ()):
+            if member != group.id:
                 b.edge(member, group.id, "member_of", via=role)
 
 
