@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -43,7 +44,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeServer:
+class FakeServer(ABC):
     """Start with ``with Fake() as fake:``; ``fake.url`` is its base URL."""
 
     def __init__(self) -> None:
@@ -93,9 +94,9 @@ class FakeServer:
         # A short poll interval: shutdown() waits for the loop to notice, once per test.
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
+    @abstractmethod
     def route(self, request: Request) -> Reply:
-        """Answer one request (the fakes override this)."""
-        raise NotImplementedError
+        """Answer one request (each fake: GitHub, Jira, webhook receiver)."""
 
     def fail_when(self, matches: Callable[[Request], bool], reply: Reply) -> None:
         """Answer the first request that ``matches`` with ``reply`` (once)."""
