@@ -190,6 +190,10 @@ def _configure_logging(verbose: int) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "azure", "google", "msal"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # The credential chains log every attempt as a multi-line warning before failing; cloudwarden
+    # reports the failure itself in one line, so their own account only shows with -v.
+    for chatty in ("azure.identity", "google.auth"):
+        logging.getLogger(chatty).setLevel(logging.ERROR if verbose == 0 else level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
