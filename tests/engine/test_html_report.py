@@ -20,15 +20,14 @@ from typing import ClassVar
 
 import msgspec
 import pytest
-from cloudwarden.engine.cel import get_backend
+from tests.engine.conftest import sample_evaluation
 from cloudwarden.engine.cli import main
-from cloudwarden.engine.findings import Evaluation, Finding
+from cloudwarden.engine.findings import Evaluation
 from cloudwarden.engine.outputs import RunInfo, html_report
-from cloudwarden.engine.policy import Policy, load_policies
+from cloudwarden.engine.policy import Policy
 from cloudwarden.graph.model import Node
 from cloudwarden.graph.snapshot import Snapshot, write_snapshot
 
-OUTPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "outputs"
 CHROMIUM = Path("/usr/bin/chromium")
 INSTANCE = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc1234def567890"
 ROLE = "arn:aws:iam::123456789012:role/web-<b>role</b>"
@@ -59,19 +58,11 @@ def beacon() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def policies() -> tuple[Policy, ...]:
-    loaded, problems = load_policies([OUTPUTS / "policies"], get_backend())
-    assert not problems
-    return tuple(loaded)
-
-
-@pytest.fixture(scope="module")
 def evaluation(beacon: str) -> Evaluation:
     """The sample run (five findings, the low one suppressed) plus a three-hop attack path whose
     instance is named ``<script>...`` and whose message holds an ``<img onerror>``; one bucket
     name tries to load from the beacon."""
-    found = msgspec.json.decode((OUTPUTS / "evaluation.json").read_bytes(), type=Evaluation)
-    found.findings.append(msgspec.json.decode((OUTPUTS / "attack-path-finding.json").read_bytes(), type=Finding))
+    found = sample_evaluation(with_path=True)
     bucket = found.findings[0]
     bucket.resource = msgspec.structs.replace(bucket.resource, name=f'<img src="{beacon}/pixel.png">')
     bucket.message = f"see {beacon}/page and <a href='{beacon}/x'>this</a>"

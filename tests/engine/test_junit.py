@@ -12,16 +12,14 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from cloudwarden.engine.cel import get_backend
 from cloudwarden.engine.cli import main
 from cloudwarden.engine.findings import Evaluation
 from cloudwarden.engine.outputs import RunInfo, junit
-from cloudwarden.engine.policy import Policy, load_policies
+from cloudwarden.engine.policy import Policy
 from cloudwarden.engine.suppressions import Suppression, SuppressionReport
 from cloudwarden.graph.model import Node
 from cloudwarden.graph.snapshot import Snapshot, write_snapshot
 
-OUTPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "outputs"
 BUCKET = "arn:aws:s3:::customer-data"
 SCHEMA_ATTRIBUTES = {
     "testsuites": {"name", "time", "tests", "failures", "disabled", "errors", "skipped"},
@@ -31,19 +29,6 @@ SCHEMA_ATTRIBUTES = {
     "testcase": {"name", "assertions", "time", "classname", "status"},
     "failure": {"message", "type"}, "error": {"message", "type"}, "skipped": {"message"},
 }
-
-
-@pytest.fixture(scope="module")
-def policies() -> tuple[Policy, ...]:
-    loaded, problems = load_policies([OUTPUTS / "policies"], get_backend())
-    assert not problems
-    return tuple(loaded)
-
-
-@pytest.fixture
-def evaluation() -> Evaluation:
-    """Five findings (the low one suppressed), one undetermined check, one policy error, two coverage gaps."""
-    return msgspec.json.decode((OUTPUTS / "evaluation.json").read_bytes(), type=Evaluation)
 
 
 @pytest.fixture

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
-from cloudwarden.engine.findings import Evaluation, Finding
+from tests.engine.conftest import sample_evaluation
+from cloudwarden.engine.findings import Evaluation
 from cloudwarden.engine.outputs import RunInfo, ocsf
 
-OUTPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "outputs"
 
 BASE_REQUIRED = {"activity_id", "category_uid", "class_uid", "metadata", "severity_id", "time", "type_uid"}
 FINDING_REQUIRED = {"finding_info"}
@@ -44,9 +42,7 @@ EVIDENCE_ARTIFACTS = {"actor", "api", "connection_info", "data", "database", "da
 @pytest.fixture
 def evaluation() -> Evaluation:
     """Five findings (the low one suppressed) plus a three-hop attack-path finding."""
-    found = msgspec.json.decode((OUTPUTS / "evaluation.json").read_bytes(), type=Evaluation)
-    found.findings.append(msgspec.json.decode((OUTPUTS / "attack-path-finding.json").read_bytes(), type=Finding))
-    return found
+    return sample_evaluation(with_path=True)
 
 
 @pytest.fixture

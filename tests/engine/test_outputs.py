@@ -5,34 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 
-from cloudwarden.engine.cel import get_backend
 from cloudwarden.engine.findings import Evaluation, Finding, fingerprint
 from cloudwarden.engine.outputs import FORMATS, RunInfo, renderer
 from cloudwarden.engine.outputs import csv_format, json_format, sarif, table
-from cloudwarden.engine.policy import Policy, load_policies
+from cloudwarden.engine.policy import Policy
 
-OUTPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "outputs"
 ACCOUNT = "123456789012"
 BUCKET = "arn:aws:s3:::customer-data"
-
-
-@pytest.fixture(scope="module")
-def policies() -> tuple[Policy, ...]:
-    loaded, problems = load_policies([OUTPUTS / "policies"], get_backend())
-    assert not problems
-    return tuple(loaded)
-
-
-@pytest.fixture
-def evaluation() -> Evaluation:
-    """Five findings (one per severity, the low one suppressed), two coverage gaps, one policy error."""
-    return msgspec.json.decode((OUTPUTS / "evaluation.json").read_bytes(), type=Evaluation)
 
 
 @pytest.fixture

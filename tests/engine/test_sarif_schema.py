@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import msgspec
 import pytest
 
-from cloudwarden.engine.cel import get_backend
+from tests.engine.conftest import sample_evaluation, sample_policies
 from cloudwarden.engine.findings import Evaluation
 from cloudwarden.engine.outputs import RunInfo
 from cloudwarden.engine.outputs.sarif import render
-from cloudwarden.engine.policy import load_policies
 
-OUTPUTS = Path(__file__).resolve().parents[2] / "fixtures" / "outputs"
 OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 OASIS_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
@@ -47,9 +44,8 @@ def schema_errors(validator: jsonschema.Draft4Validator, log: dict[str, Any]) ->
 
 
 def sample_log() -> dict[str, Any]:
-    evaluation = msgspec.json.decode((OUTPUTS / "evaluation.json").read_bytes(), type=Evaluation)
-    policies, problems = load_policies([OUTPUTS / "policies"], get_backend())
-    assert not problems
+    evaluation = sample_evaluation()
+    policies = sample_policies()
     info = RunInfo(tool_version="0.1.0", snapshot="estate.json.gz", collected_at="2025-03-01T12:00:00Z",
                    policies=tuple(policies))
     return json.loads(render(evaluation, info))
